@@ -1,0 +1,15 @@
+"""kerafront: a Keras-style frontend over pluggable NumPy, PyTorch, JAX and TensorFlow backends.
+
+The backend is chosen by ``KERAFRONT_BACKEND`` (see ``kerafront.config``); ``import kerafront``
+imports that backend's framework and no other.
+"""
+
+__version__ = "0.1.0"
+
+from kerafront import config
+from kerafront.config import backend, backend_scope, device, set_backend
+
+config._initialize()
+
+from kerafront import ops, random, tree  # noqa: E402
+from kerafront.variables import Variable  # noqa: E402

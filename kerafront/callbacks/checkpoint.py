@@ -1,0 +1,76 @@
+"""``ModelCheckpoint``: save the model (or its weights) during training, atomically."""
+
+import os
+import warnings
+
+import numpy as np
+
+from kerafront.callbacks.callback import Callback
+from kerafront.callbacks.early_stopping import resolve_mode
+
+
+class ModelCheckpoint(Callback):
+    """Save after each epoch (``save_freq="epoch"``) or every ``save_freq`` batches.
+
+    ``filepath`` may hold format fields filled from the epoch and logs, e.g.
+    ``"ckpt-{epoch:02d}-{val_loss:.2f}.kerafront"``. With ``save_best_only``, a file is written only
+    when ``monitor`` improves. ``save_weights_only`` writes ``model.save_weights`` (a ``.weights.npz``
+    file) instead of the whole model. Every write goes to a temporary file that is renamed into
+    place, so an interrupted save leaves any earlier checkpoint intact.
+    """
+
+    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
+                 mode="auto", save_freq="epoch", initial_value_threshold=None):
+        super().__init__()
+        self.filepath = os.fspath(filepath)
+        self.monitor = monitor
+        self.verbose = verbose
+        self.save_best_only = save_best_only
+        self.save_weights_only = save_weights_only
+        self.mode = resolve_mode(mode, monitor)
+        if save_freq != "epoch" and not (isinstance(save_freq, int) and save_freq > 0):
+            raise ValueError(f"ModelCheckpoint: save_freq must be 'epoch' or a positive int, got {save_freq!r}.")
+        self.save_freq = save_freq
+        self.best = initial_value_threshold
+        self._batches_seen = 0
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.save_freq == "epoch":
+            return
+        self._batches_seen += 1
+        if self._batches_seen % self.save_freq == 0:
+            self._save(self._epoch, dict(logs or {}))
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.save_freq == "epoch":
+            self._save(epoch, dict(logs or {}))
+
+    def _save(self, epoch, logs):
+        path = self.filepath.format(epoch=epoch + 1, **logs)
+        if self.save_best_only:
+            current = logs.get(self.monitor)
+            if current is None:
+                warnings.warn(f"ModelCheckpoint: {self.monitor!r} is not in the logs ({sorted(logs)}); "
+                              "skipping the save.", stacklevel=2)
+                return
+            if np.isnan(current):
+                return
+            improved = self.best is None or (current < self.best if self.mode == "min" else current > self.best)
+            if not improved:
+                return
+            if self.verbose:
+                print(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best} to {current}, saving to {path}")
+            self.best = current
+        elif self.verbose:
+            print(f"Epoch {epoch + 1}: saving model to {path}")
+        directory = os.path.dirname(path)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+        if self.save_weights_only:
+            self.model.save_weights(path)
+        else:
+            self.model.save(path)

@@ -1,0 +1,642 @@
+"""The backend contract: every primitive a backend implements, with its signature and rules.
+
+A backend is an importable module (``kerafront_numpy``, ``kerafront_torch``, ...) that defines,
+at module level, one callable per primitive below with *the same signature and defaults*
+(tests/test_spec.py and the conformance suite check this by name), plus the hooks in
+``BACKEND_HOOKS``. Everything else in ``kerafront.ops`` is a composite written once from these.
+
+General rules, for every primitive:
+
+* Tensors are the framework's native type (``np.ndarray``, ``torch.Tensor``, ``jax.Array``,
+  ``tf.Tensor``); no wrapper. Tensor arguments also accept Python scalars and NumPy arrays.
+* Binary elementwise ops broadcast like NumPy and promote dtypes with
+  ``kerafront.dtypes.result_type`` (Python scalars are weak). Unary float math on an integer
+  tensor computes in floatx.
+* ``axis`` may be an int, a tuple of ints or ``None`` (all axes); negative axes count from the end.
+* ``dtype`` arguments are kerafront dtype strings (``"float32"``...); ``None`` means: floatx for
+  float results of creation ops, otherwise inferred.
+* Shapes are tuples of Python ints (``shape`` may return a scalar tensor for a dimension that is
+  unknown while tracing a compiled function).
+* Errors: bad arguments raise ``ValueError`` / ``TypeError`` whose message names the op, what was
+  expected and what was received (e.g. ``matmul: inner dimensions differ: (2, 3) @ (4, 5)``).
+* Convolution and pooling: ``data_format`` is ``"channels_last"`` (N, *spatial, C) or
+  ``"channels_first"`` (N, C, *spatial); ``None`` means ``kerafront.config.image_data_format()``.
+  ``padding="same"`` gives ``ceil(in / stride)`` outputs and pads like TensorFlow: total padding
+  ``max((out - 1) * stride + (k - 1) * dilation + 1 - in, 0)``, ``total // 2`` before and the rest
+  (the extra one) after. ``strides``, ``dilation_rate`` and ``pool_size`` are an int or a tuple
+  with one entry per spatial dimension.
+* Random primitives take ``seed``: an int, or an integer tensor of shape (2,) (the state a
+  ``kerafront.random.SeedGenerator`` threads through compiled steps). The same seed gives the same
+  numbers on one backend; backends need not agree with each other.
+* Differentiable primitives (``DIFFERENTIABLE``) have gradients on every backend. Max-pool and
+  max/min reductions send the gradient at ties to one position (the first in row-major order for
+  reductions; any single maximal position for max-pool); sort/top_k gradients flow to the selected
+  positions. Non-differentiable outputs (comparisons, argmax, integer results) get no gradient.
+"""
+
+import inspect
+
+PRIMITIVES = {}
+DIFFERENTIABLE = set()
+
+
+def primitive(category, differentiable=True):
+    def register(fn):
+        fn.category = category
+        PRIMITIVES[fn.__name__] = fn
+        if differentiable:
+            DIFFERENTIABLE.add(fn.__name__)
+        return fn
+    return register
+
+
+# ----------------------------------------------------------------------------------------------
+# Creation and conversion
+
+@primitive("creation", differentiable=False)
+def convert_to_tensor(x, dtype=None):
+    """Convert a tensor, NumPy array, Python scalar or nested list to a native tensor.
+
+    Without ``dtype``: native tensors and NumPy arrays keep their dtype; Python floats become
+    floatx, Python ints int32, Python bools bool. With ``dtype``, cast to it. Native tensors of
+    this backend pass through unchanged when no cast is needed (it is differentiable as identity).
+    """
+
+
+@primitive("creation", differentiable=False)
+def convert_to_numpy(x):
+    """Return an ``np.ndarray`` copy of ``x`` (device tensors are copied to host; bfloat16 -> float32)."""
+
+
+@primitive("creation", differentiable=False)
+def is_tensor(x):
+    """True when ``x`` is this backend's native tensor type."""
+
+
+@primitive("creation", differentiable=False)
+def zeros(shape, dtype=None):
+    """Tensor of ``shape`` filled with 0; dtype defaults to floatx."""
+
+
+@primitive("creation", differentiable=False)
+def ones(shape, dtype=None):
+    """Tensor of ``shape`` filled with 1; dtype defaults to floatx."""
+
+
+@primitive("creation", differentiable=False)
+def full(shape, fill_value, dtype=None):
+    """Tensor of ``shape`` filled with ``fill_value``; dtype defaults to floatx for a float value, int32 for an int."""
+
+
+@primitive("creation", differentiable=False)
+def arange(start, stop=None, step=1, dtype=None):
+    """Like ``np.arange``; dtype int32 when all of start/stop/step are ints, else floatx."""
+
+
+@primitive("creation", differentiable=False)
+def eye(n, m=None, k=0, dtype=None):
+    """``(n, m or n)`` matrix with ones on diagonal ``k``; dtype defaults to floatx."""
+
+
+@primitive("creation")
+def cast(x, dtype):
+    """Cast ``x`` to ``dtype``. Float -> int truncates toward zero. Gradient flows float -> float only."""
+
+
+@primitive("creation", differentiable=False)
+def shape(x):
+    """Static shape of ``x`` as a tuple of ints."""
+
+
+@primitive("creation", differentiable=False)
+def dtype(x):
+    """kerafront dtype string of ``x`` (``"float32"``, ...)."""
+
+
+# ----------------------------------------------------------------------------------------------
+# Elementwise math
+
+@primitive("elementwise")
+def add(x1, x2):
+    """``x1 + x2`` with broadcasting and promotion."""
+
+
+@primitive("elementwise")
+def subtract(x1, x2):
+    """``x1 - x2``."""
+
+
+@primitive("elementwise")
+def multiply(x1, x2):
+    """``x1 * x2``."""
+
+
+@primitive("elementwise")
+def divide(x1, x2):
+    """True division; two integer operands give floatx."""
+
+
+@primitive("elementwise", differentiable=False)
+def floor_divide(x1, x2):
+    """``floor(x1 / x2)``; integer results follow Python's signs (-7 // 2 == -4)."""
+
+
+@primitive("elementwise", differentiable=False)
+def mod(x1, x2):
+    """Remainder with the sign of the divisor, as Python's ``%`` (-7 % 2 == 1)."""
+
+
+@primitive("elementwise")
+def power(x1, x2):
+    """``x1 ** x2``. Gradient w.r.t. ``x2`` uses ``log(x1)`` and is defined for ``x1 > 0``."""
+
+
+@primitive("elementwise")
+def negative(x):
+    """``-x``."""
+
+
+@primitive("elementwise")
+def abs(x):
+    """``|x|``; gradient ``sign(x)`` (0 at 0)."""
+
+
+@primitive("elementwise", differentiable=False)
+def sign(x):
+    """-1, 0 or 1, in the dtype of ``x``."""
+
+
+@primitive("elementwise")
+def sqrt(x):
+    """Square root."""
+
+
+@primitive("elementwise")
+def rsqrt(x):
+    """``1 / sqrt(x)``."""
+
+
+@primitive("elementwise")
+def square(x):
+    """``x * x``."""
+
+
+@primitive("elementwise")
+def exp(x):
+    """e ** x."""
+
+
+@primitive("elementwise")
+def log(x):
+    """Natural logarithm."""
+
+
+@primitive("elementwise")
+def log1p(x):
+    """``log(1 + x)``, accurate near 0."""
+
+
+@primitive("elementwise")
+def expm1(x):
+    """``exp(x) - 1``, accurate near 0."""
+
+
+@primitive("elementwise")
+def sin(x):
+    """Sine."""
+
+
+@primitive("elementwise")
+def cos(x):
+    """Cosine."""
+
+
+@primitive("elementwise")
+def tanh(x):
+    """Hyperbolic tangent."""
+
+
+@primitive("elementwise")
+def sigmoid(x):
+    """``1 / (1 + exp(-x))``, without overflow for large ``|x|``."""
+
+
+@primitive("elementwise")
+def erf(x):
+    """Gauss error function."""
+
+
+@primitive("elementwise")
+def maximum(x1, x2):
+    """Elementwise max; at ties the gradient goes to ``x1``."""
+
+
+@primitive("elementwise")
+def minimum(x1, x2):
+    """Elementwise min; at ties the gradient goes to ``x1``."""
+
+
+@primitive("elementwise")
+def clip(x, x_min, x_max):
+    """Clip to ``[x_min, x_max]`` (scalars or tensors); gradient 1 inside the closed interval, else 0."""
+
+
+@primitive("elementwise")
+def where(condition, x1, x2):
+    """``x1`` where ``condition`` is true, else ``x2``; broadcasting; gradient flows to the chosen side."""
+
+
+@primitive("elementwise", differentiable=False)
+def round(x):
+    """Round half to even (as NumPy)."""
+
+
+@primitive("elementwise", differentiable=False)
+def floor(x):
+    """Floor."""
+
+
+@primitive("elementwise", differentiable=False)
+def ceil(x):
+    """Ceiling."""
+
+
+# ----------------------------------------------------------------------------------------------
+# Comparisons and logic (results are bool)
+
+@primitive("comparison", differentiable=False)
+def equal(x1, x2):
+    """``x1 == x2``."""
+
+
+@primitive("comparison", differentiable=False)
+def not_equal(x1, x2):
+    """``x1 != x2``."""
+
+
+@primitive("comparison", differentiable=False)
+def less(x1, x2):
+    """``x1 < x2``."""
+
+
+@primitive("comparison", differentiable=False)
+def less_equal(x1, x2):
+    """``x1 <= x2``."""
+
+
+@primitive("comparison", differentiable=False)
+def greater(x1, x2):
+    """``x1 > x2``."""
+
+
+@primitive("comparison", differentiable=False)
+def greater_equal(x1, x2):
+    """``x1 >= x2``."""
+
+
+@primitive("comparison", differentiable=False)
+def logical_and(x1, x2):
+    """Elementwise and of truth values."""
+
+
+@primitive("comparison", differentiable=False)
+def logical_or(x1, x2):
+    """Elementwise or."""
+
+
+@primitive("comparison", differentiable=False)
+def logical_not(x):
+    """Elementwise not."""
+
+
+@primitive("comparison", differentiable=False)
+def logical_xor(x1, x2):
+    """Elementwise xor."""
+
+
+@primitive("comparison", differentiable=False)
+def isnan(x):
+    """True where ``x`` is NaN (always false for integers)."""
+
+
+@primitive("comparison", differentiable=False)
+def isfinite(x):
+    """True where ``x`` is neither inf nor NaN."""
+
+
+# ----------------------------------------------------------------------------------------------
+# Reductions
+
+@primitive("reduction")
+def sum(x, axis=None, keepdims=False):
+    """Sum over ``axis``; bool sums to int32; integer dtypes keep their dtype."""
+
+
+@primitive("reduction")
+def mean(x, axis=None, keepdims=False):
+    """Mean over ``axis``; integer inputs give floatx. Mean over an empty axis is NaN."""
+
+
+@primitive("reduction")
+def max(x, axis=None, keepdims=False):
+    """Max over ``axis`` (an empty reduction raises ``ValueError``); tie gradient to the first maximal element."""
+
+
+@primitive("reduction")
+def min(x, axis=None, keepdims=False):
+    """Min over ``axis``; tie gradient to the first minimal element."""
+
+
+@primitive("reduction")
+def prod(x, axis=None, keepdims=False):
+    """Product over ``axis``."""
+
+
+@primitive("reduction", differentiable=False)
+def argmax(x, axis=None, keepdims=False):
+    """Index (int32) of the first maximum along ``axis`` (flattened when None)."""
+
+
+@primitive("reduction", differentiable=False)
+def argmin(x, axis=None, keepdims=False):
+    """Index (int32) of the first minimum."""
+
+
+@primitive("reduction", differentiable=False)
+def any(x, axis=None, keepdims=False):
+    """True where any element is truthy."""
+
+
+@primitive("reduction", differentiable=False)
+def all(x, axis=None, keepdims=False):
+    """True where all elements are truthy."""
+
+
+@primitive("reduction")
+def var(x, axis=None, keepdims=False):
+    """Biased (population) variance, ``mean(square(x - mean(x)))``."""
+
+
+@primitive("reduction")
+def std(x, axis=None, keepdims=False):
+    """``sqrt(var(x))``."""
+
+
+@primitive("reduction")
+def cumsum(x, axis=None):
+    """Cumulative sum along ``axis`` (over the flattened tensor when None)."""
+
+
+# ----------------------------------------------------------------------------------------------
+# Linear algebra
+
+@primitive("linalg")
+def matmul(x1, x2):
+    """Matrix product with NumPy's rules (1-D promotion, batch broadcasting).
+
+    Raises ``ValueError`` naming both shapes when the inner dimensions differ.
+    """
+
+
+@primitive("linalg")
+def einsum(subscripts, *operands):
+    """Einstein summation, NumPy's subscript syntax (explicit ``->`` output; ``...`` allowed)."""
+
+
+# ----------------------------------------------------------------------------------------------
+# Shape manipulation
+
+@primitive("shape")
+def reshape(x, newshape):
+    """Reshape; one entry may be -1. Raises ``ValueError`` naming both shapes when sizes differ."""
+
+
+@primitive("shape")
+def transpose(x, axes=None):
+    """Permute axes (reverse them when None)."""
+
+
+@primitive("shape")
+def expand_dims(x, axis):
+    """Insert a size-1 axis at ``axis`` (int or tuple)."""
+
+
+@primitive("shape")
+def squeeze(x, axis=None):
+    """Remove size-1 axes (all of them when None); a named axis that is not size 1 raises ``ValueError``."""
+
+
+@primitive("shape")
+def broadcast_to(x, shape):
+    """Broadcast ``x`` to ``shape``; gradient sums over the broadcast axes."""
+
+
+@primitive("shape")
+def concatenate(xs, axis=0):
+    """Join a sequence of tensors along an existing axis."""
+
+
+@primitive("shape")
+def stack(xs, axis=0):
+    """Join a sequence of same-shape tensors along a new axis."""
+
+
+@primitive("shape")
+def split(x, indices_or_sections, axis=0):
+    """Split into a list: an int gives that many equal parts (must divide), a list gives split points."""
+
+
+@primitive("shape")
+def tile(x, repeats):
+    """Repeat the whole tensor ``repeats`` times per axis (NumPy's ``tile``)."""
+
+
+@primitive("shape")
+def repeat(x, repeats, axis=None):
+    """Repeat each element ``repeats`` (an int) times along ``axis`` (flattened when None)."""
+
+
+@primitive("shape")
+def pad(x, pad_width, mode="constant", constant_values=0):
+    """Pad with ``pad_width`` = ((before, after), ...) per axis. ``mode``: "constant", "reflect" or "symmetric"."""
+
+
+@primitive("shape")
+def flip(x, axis=None):
+    """Reverse the order of elements along ``axis`` (all axes when None)."""
+
+
+@primitive("shape")
+def slice(x, start_indices, shape):
+    """Static slice: ``x[start[0]:start[0]+shape[0], ...]`` (``keras.ops.slice``)."""
+
+
+@primitive("shape")
+def take(x, indices, axis=None):
+    """Gather ``x`` along ``axis`` at integer ``indices`` (flattened when None); gradient scatters-adds.
+
+    Negative indices count from the end; out-of-range indices raise where the backend can tell eagerly.
+    """
+
+
+@primitive("shape")
+def take_along_axis(x, indices, axis=None):
+    """NumPy's ``take_along_axis``; ``indices`` has the same rank as ``x``."""
+
+
+@primitive("shape")
+def scatter(indices, values, shape):
+    """Zeros of ``shape`` with ``values`` added at ``indices`` (shape (N, k), the first k axes); duplicates add up."""
+
+
+@primitive("shape")
+def sort(x, axis=-1):
+    """Ascending sort along ``axis``; equal elements keep their order (stable)."""
+
+
+@primitive("shape", differentiable=False)
+def argsort(x, axis=-1):
+    """Indices (int32) that sort ``x`` ascending along ``axis``, stable."""
+
+
+@primitive("shape")
+def top_k(x, k, sorted=True):
+    """The ``k`` largest along the last axis: ``(values, indices)``, descending; at ties the lower index comes first."""
+
+
+# ----------------------------------------------------------------------------------------------
+# Neural-network kernels
+
+@primitive("nn")
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """N-D convolution (N = 1 or 2; cross-correlation, as every framework computes it).
+
+    ``inputs``: (batch, *spatial, C_in) for channels_last, (batch, C_in, *spatial) for channels_first.
+    ``kernel``: (*kernel_spatial, C_in // groups, C_out) whatever the data format (Keras's layout).
+    ``groups = C_in // kernel.shape[-2]`` must divide C_in and C_out; output channel ``o`` reads
+    input group ``o // (C_out // groups)`` (so depthwise is groups == C_in).
+    Raises ``ValueError`` for a rank that is not 3 or 4, a channel count that the kernel does not
+    divide, an unknown padding or data format, or strides > 1 combined with dilation > 1.
+    """
+
+
+@primitive("nn")
+def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None, data_format=None,
+                   dilation_rate=1):
+    """Transposed convolution (the gradient of ``conv`` w.r.t. its input), 1-D or 2-D.
+
+    ``kernel``: (*kernel_spatial, C_out, C_in) (Keras's ``Conv2DTranspose`` layout).
+    Output length per spatial dim with ``k' = (k - 1) * dilation + 1``:
+    valid: ``(in - 1) * stride + k'``; same: ``in * stride``; ``output_padding`` (int or tuple), when
+    given, sets ``(in - 1) * stride + k' - 2 * pad_before + output_padding`` with ``pad_before`` from
+    the padding mode (``k' // 2`` for same, 0 for valid), as Keras computes it.
+    """
+
+
+@primitive("nn")
+def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """Max pooling, 1-D or 2-D; ``strides`` defaults to ``pool_size``. Padded positions never win."""
+
+
+@primitive("nn")
+def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """Average pooling; with ``padding="same"`` each window divides by its count of real (unpadded) elements."""
+
+
+# ----------------------------------------------------------------------------------------------
+# Random (seeded, see the module docstring)
+
+@primitive("random", differentiable=False)
+def random_normal(shape, seed, mean=0.0, stddev=1.0, dtype=None):
+    """Normal samples; dtype defaults to floatx."""
+
+
+@primitive("random", differentiable=False)
+def random_uniform(shape, seed, minval=0.0, maxval=1.0, dtype=None):
+    """Uniform samples in ``[minval, maxval)``; dtype defaults to floatx."""
+
+
+@primitive("random", differentiable=False)
+def truncated_normal(shape, seed, mean=0.0, stddev=1.0, dtype=None):
+    """Normal samples redrawn (or resampled) so that all lie within two ``stddev`` of ``mean``."""
+
+
+@primitive("random", differentiable=False)
+def random_shuffle(x, seed, axis=0):
+    """``x`` with its slices along ``axis`` in a random permutation."""
+
+
+# ----------------------------------------------------------------------------------------------
+# Autodiff and compilation
+
+@primitive("autodiff", differentiable=False)
+def value_and_grad(fn, argnums=0, has_aux=False):
+    """Return ``g(*args)`` computing ``(fn(*args), grads)``, or ``((value, aux), grads)`` with ``has_aux``.
+
+    ``argnums`` is an int or tuple of ints; each selected argument is a pytree (``kerafront.tree``)
+    of float tensors, and its gradient has the same structure (a tuple of them for a tuple argnums).
+    ``fn`` must return a scalar (shape ``()``); otherwise raises ``ValueError`` naming the shape.
+    Leaves that do not influence the value get zero gradients.
+    """
+
+
+@primitive("autodiff", differentiable=False)
+def grad(fn, argnums=0, has_aux=False):
+    """Like ``value_and_grad`` but returns only the gradients (``(grads, aux)`` with ``has_aux``)."""
+
+
+@primitive("autodiff")
+def stop_gradient(x):
+    """Identity forward; no gradient flows through."""
+
+
+@primitive("autodiff", differentiable=False)
+def compile(fn, donate_argnums=()):
+    """Compile a pure function of pytrees of tensors: identity (NumPy, torch by default),
+    ``jax.jit`` (may donate ``donate_argnums`` buffers), ``tf.function``."""
+
+
+BACKEND_HOOKS = {
+    "name": "The backend's registry name (str).",
+    "device_scope": "device_scope(name) -> context manager placing new tensors on a device "
+                    "('cpu', 'gpu', 'gpu:1'); raises ValueError for a device the backend lacks.",
+    "default_device": "default_device() -> the current device name as a string, e.g. 'cpu' or 'gpu:0'.",
+    "list_devices": "list_devices() -> list of device names this backend can use.",
+}
+
+# Composite ops (kerafront.ops) a backend may override with a fused kernel of the same signature.
+# The conformance suite compares each override with the composite.
+OVERRIDABLE_COMPOSITES = (
+    "relu", "gelu", "silu", "softplus", "softmax", "log_softmax", "logsumexp",
+    "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
+    "depthwise_conv", "moments",
+)
+
+
+def signature(name):
+    """``inspect.Signature`` of primitive ``name``."""
+    return inspect.signature(PRIMITIVES[name])
+
+
+def missing_primitives(module):
+    """Names of spec primitives and hooks that ``module`` lacks or defines with another signature."""
+    problems = []
+    for name, fn in PRIMITIVES.items():
+        impl = getattr(module, name, None)
+        if impl is None:
+            problems.append(f"{name}: missing")
+            continue
+        try:
+            impl_sig = inspect.signature(impl)
+        except (TypeError, ValueError):
+            continue
+        if _params(impl_sig) != _params(inspect.signature(fn)):
+            problems.append(f"{name}: signature {impl_sig} differs from spec {inspect.signature(fn)}")
+    for hook in BACKEND_HOOKS:
+        if not hasattr(module, hook):
+            problems.append(f"{hook}: missing hook")
+    return problems
+
+
+def _params(sig):
+    return [(p.name, p.kind, p.default) for p in sig.parameters.values()]

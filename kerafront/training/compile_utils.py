@@ -1,0 +1,141 @@
+"""What ``compile`` resolves: the loss per output (with weights) and the metrics per output."""
+
+from kerafront import losses as losses_module, metrics as metrics_module, ops, tree
+
+
+def _output_names(model, num_outputs):
+    names = getattr(model, "output_names", None)
+    if names and len(names) == num_outputs:
+        return list(names)
+    return [f"output_{i}" for i in range(num_outputs)] if num_outputs > 1 else ["output"]
+
+
+def _per_output(spec, names, what):
+    """Expand a single spec, list or dict into one entry per output name."""
+    if isinstance(spec, dict):
+        unknown = set(spec) - set(names)
+        if unknown:
+            raise ValueError(f"compile: {what} names unknown outputs {sorted(unknown)}; the model's outputs are "
+                             f"{names}.")
+        return [spec.get(n) for n in names]
+    if isinstance(spec, (list, tuple)) and len(names) > 1 and what == "loss":
+        if len(spec) != len(names):
+            raise ValueError(f"compile: got {len(spec)} losses for a model with {len(names)} outputs {names}.")
+        return list(spec)
+    return [spec] * len(names)
+
+
+class CompileLoss:
+    """Sum over outputs of ``loss_weight * loss(y_true, y_pred, sample_weight)``."""
+
+    def __init__(self, loss, loss_weights=None):
+        self.spec = loss
+        self.loss_weights_spec = loss_weights
+        self.losses = None
+
+    def build(self, model, num_outputs):
+        self.names = _output_names(model, num_outputs)
+        self.losses = [None if spec is None else losses_module.get(spec)
+                       for spec in _per_output(self.spec, self.names, "loss")]
+        if all(loss is None for loss in self.losses):
+            raise ValueError("compile: no loss was given for any output.")
+        weights = self.loss_weights_spec
+        if weights is None:
+            self.weights = [1.0] * num_outputs
+        elif isinstance(weights, dict):
+            self.weights = [float(weights.get(n, 1.0)) for n in self.names]
+        else:
+            weights = list(weights) if isinstance(weights, (list, tuple)) else [weights]
+            if len(weights) != num_outputs:
+                raise ValueError(f"compile: got {len(weights)} loss_weights for {num_outputs} outputs.")
+            self.weights = [float(w) for w in weights]
+
+    def validate(self, y_true, y_pred_shapes):
+        """Eager, once: check NumPy targets against each loss (integer labels to categorical CE, ...)."""
+        for loss, target, shape in zip(self.losses, y_true, y_pred_shapes):
+            if loss is not None and target is not None and hasattr(losses_module, "validate_targets"):
+                losses_module.validate_targets(loss, target, shape)
+
+    def __call__(self, y_true, y_pred, sample_weight):
+        total = None
+        for loss, weight, target, prediction, sw in zip(self.losses, self.weights, y_true, y_pred, sample_weight):
+            if loss is None:
+                continue
+            value = loss(target, prediction, sample_weight=sw)
+            if weight != 1.0:
+                value = ops.multiply(value, weight)
+            total = value if total is None else ops.add(total, value)
+        return total
+
+    def get_config(self):
+        return {"loss": self.spec, "loss_weights": self.loss_weights_spec}
+
+
+class CompileMetrics:
+    """Metric objects per output; ``update_state`` runs each on its output."""
+
+    def __init__(self, metrics):
+        self.spec = metrics
+        self.metrics = []
+
+    def build(self, model, num_outputs, compile_loss, y_pred_shapes):
+        names = _output_names(model, num_outputs)
+        spec = self.spec or []
+        if isinstance(spec, dict):
+            per_output = _per_output(spec, names, "metrics")
+        elif num_outputs > 1 and spec and all(isinstance(s, (list, tuple)) or s is None for s in spec):
+            if len(spec) != num_outputs:
+                raise ValueError(f"compile: got metrics for {len(spec)} outputs, the model has {num_outputs}.")
+            per_output = list(spec)
+        else:
+            per_output = [spec] * num_outputs
+        self.metrics = []
+        for index, (output_spec, loss, shape) in enumerate(zip(per_output, compile_loss.losses, y_pred_shapes)):
+            if output_spec is None:
+                continue
+            if not isinstance(output_spec, (list, tuple)):
+                output_spec = [output_spec]
+            for identifier in output_spec:
+                metric = metrics_module.get(identifier, loss=loss, output_shape=shape)
+                if num_outputs > 1:
+                    metric.name = f"{names[index]}_{metric.name}"
+                self.metrics.append((index, metric))
+
+    @property
+    def variables(self):
+        return [v for _, metric in self.metrics for v in metric.variables]
+
+    def update_state(self, y_true, y_pred, sample_weight):
+        for index, metric in self.metrics:
+            metric.update_state(y_true[index], y_pred[index], sample_weight=sample_weight[index])
+
+    def results(self):
+        return {metric.name: metric.result() for _, metric in self.metrics}
+
+    def reset_state(self):
+        for _, metric in self.metrics:
+            metric.reset_state()
+
+
+def flatten_outputs(data, names):
+    """Targets/predictions as a list in output order (dicts are read by output name)."""
+    if data is None:
+        return [None] * len(names)
+    if isinstance(data, dict):
+        missing = [n for n in names if n not in data]
+        if missing:
+            raise ValueError(f"Targets are missing outputs {missing}; got keys {sorted(data)}.")
+        return [data[n] for n in names]
+    if isinstance(data, (list, tuple)):
+        if len(names) == 1 and len(data) != 1:
+            return [data]
+        if len(data) != len(names):
+            raise ValueError(f"Expected {len(names)} target arrays (one per output {names}), got {len(data)}.")
+        return list(data)
+    if len(names) != 1:
+        raise ValueError(f"The model has {len(names)} outputs {names}: pass targets as a list or dict.")
+    return [data]
+
+
+def num_leaves(data):
+    return len(tree.leaves(data))

@@ -1,0 +1,190 @@
+"""Turning what users pass to ``fit``/``evaluate``/``predict`` into batches.
+
+Accepted: NumPy arrays, backend tensors, Python lists of numbers, dicts/lists/tuples of those for
+multi-input or multi-output models; iterables or generators yielding ``x``, ``(x, y)`` or
+``(x, y, sample_weight)`` batches (including ``torch.utils.data.DataLoader`` and
+``tf.data.Dataset``, recognised without importing their libraries). Array data is batched here;
+each batch is converted to the active backend's tensors, float64 becoming floatx.
+"""
+
+import math
+
+import numpy as np
+
+from kerafront import config, ops, tree
+from kerafront.random import global_rng
+
+
+def to_numpy_tree(data, name):
+    """Convert array-like leaves to NumPy (float64 -> floatx); tensors of any framework are copied to host."""
+    def convert(leaf):
+        if isinstance(leaf, np.ndarray):
+            array = leaf
+        elif ops.is_tensor(leaf):
+            array = ops.convert_to_numpy(leaf)
+        else:
+            try:
+                array = np.asarray(leaf)
+            except Exception as error:  # a framework tensor on a device, etc.
+                raise TypeError(f"{name}: cannot convert {type(leaf).__name__} to an array ({error}).") from None
+        if array.dtype == np.float64:
+            array = array.astype(config.floatx())
+        if array.dtype == object:
+            raise TypeError(f"{name}: expected numeric arrays, got an object array (ragged nested lists?).")
+        return array
+    return tree.map_structure(convert, data)
+
+
+def to_tensor_tree(data):
+    def convert(leaf):
+        if isinstance(leaf, np.ndarray) and leaf.dtype == np.float64:
+            leaf = leaf.astype(config.floatx())
+        return ops.convert_to_tensor(leaf)
+    return tree.map_structure(convert, data)
+
+
+def num_samples(data, name):
+    lengths = {len(leaf) for leaf in tree.leaves(data)}
+    if len(lengths) > 1:
+        raise ValueError(f"{name}: all arrays must have the same number of samples, got lengths {sorted(lengths)}.")
+    return lengths.pop() if lengths else 0
+
+
+def _is_batch_iterable(x):
+    if isinstance(x, (np.ndarray, list, tuple, dict)) or ops.is_tensor(x):
+        return False
+    module = type(x).__module__
+    if module.startswith(("torch.utils.data", "tensorflow")):
+        return True
+    return hasattr(x, "__iter__") or hasattr(x, "__next__")
+
+
+class ArrayData:
+    """In-memory arrays split into batches of ``batch_size`` (the last one may be smaller)."""
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False):
+        self.x = to_numpy_tree(x, "x")
+        self.y = None if y is None else to_numpy_tree(y, "y")
+        self.sample_weight = None if sample_weight is None else to_numpy_tree(sample_weight, "sample_weight")
+        n = num_samples(self.x, "x")
+        if self.y is not None:
+            ny = num_samples(self.y, "y")
+            if ny != n:
+                raise ValueError(f"x and y must have the same number of samples, got x with {n} and y with {ny}.")
+        if self.sample_weight is not None and num_samples(self.sample_weight, "sample_weight") != n:
+            raise ValueError(f"sample_weight must have one entry per sample ({n}), got "
+                             f"{num_samples(self.sample_weight, 'sample_weight')}.")
+        if n == 0:
+            raise ValueError("fit/evaluate/predict: x holds no samples.")
+        self.n = n
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.steps = math.ceil(n / self.batch_size)
+
+    def split(self, fraction):
+        """(train, validation) using the last ``fraction`` of the samples for validation, as Keras does."""
+        if not 0 < fraction < 1:
+            raise ValueError(f"validation_split must be in (0, 1), got {fraction}.")
+        cut = int(self.n * (1 - fraction))
+        if cut == 0 or cut == self.n:
+            raise ValueError(f"validation_split={fraction} leaves an empty split of {self.n} samples.")
+
+        def part(data, sl):
+            return None if data is None else tree.map_structure(lambda a: a[sl], data)
+
+        first = slice(0, cut)
+        last = slice(cut, self.n)
+        train = ArrayData(part(self.x, first), part(self.y, first), part(self.sample_weight, first),
+                          self.batch_size, self.shuffle)
+        validation = ArrayData(part(self.x, last), part(self.y, last), part(self.sample_weight, last),
+                               self.batch_size, False)
+        return train, validation
+
+    def batches(self):
+        order = global_rng().permutation(self.n) if self.shuffle else None
+        for step in range(self.steps):
+            lo, hi = step * self.batch_size, min((step + 1) * self.batch_size, self.n)
+            index = slice(lo, hi) if order is None else np.sort(order[lo:hi])
+            yield tuple(None if d is None else tree.map_structure(lambda a: a[index], d)
+                        for d in (self.x, self.y, self.sample_weight))
+
+
+class IterableData:
+    """Batches from an iterable (re-iterated each epoch) or a generator (drawn across epochs)."""
+
+    def __init__(self, source, steps=None):
+        self.source = source
+        self.steps = steps
+        self._iterator = None
+        self._one_shot = hasattr(source, "__next__")
+
+    def _iter(self):
+        if self._one_shot:
+            return self.source
+        if self.steps is not None:
+            if self._iterator is None:
+                self._iterator = iter(self.source)
+            return self._iterator
+        return iter(self.source)
+
+    def batches(self):
+        iterator = self._iter()
+        step = 0
+        while self.steps is None or step < self.steps:
+            try:
+                item = next(iterator)
+            except StopIteration:
+                if self.steps is not None and not self._one_shot:
+                    self._iterator = iterator = iter(self.source)
+                    try:
+                        item = next(iterator)
+                    except StopIteration:
+                        return
+                else:
+                    return
+            step += 1
+            yield unpack(item)
+
+
+def unpack(item):
+    """Split a yielded batch into ``(x, y, sample_weight)``, converting leaves to NumPy."""
+    if isinstance(item, tuple) and 1 <= len(item) <= 3:
+        parts = list(item) + [None] * (3 - len(item))
+    elif isinstance(item, list) and len(item) in (2, 3) and not np.isscalar(item[0]):
+        parts = list(item) + [None] * (3 - len(item))
+    else:
+        parts = [item, None, None]
+    x, y, sample_weight = (None if p is None else to_numpy_tree(p, name) for p, name in
+                           zip(parts, ("x", "y", "sample_weight")))
+    if y is not None and num_samples(x, "x") != num_samples(y, "y"):
+        raise ValueError(f"x and y must have the same number of samples, got x with {num_samples(x, 'x')} "
+                         f"and y with {num_samples(y, 'y')} in a batch.")
+    return x, y, sample_weight
+
+
+def make_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None):
+    """Return ArrayData or IterableData for the arguments of fit/evaluate/predict."""
+    if x is None:
+        raise ValueError("fit/evaluate/predict: x is required.")
+    if _is_batch_iterable(x):
+        if y is not None:
+            raise ValueError("When x is a dataset, generator or iterable of batches, y must be None "
+                             "(the batches carry the targets).")
+        return IterableData(x, steps)
+    return ArrayData(x, y, sample_weight, batch_size or 32, shuffle)
+
+
+def class_weights_to_sample_weights(y, class_weight):
+    """Per-sample weights from a ``{class_index: weight}`` dict and integer or one-hot targets."""
+    labels = np.asarray(y)
+    if labels.ndim >= 2 and labels.shape[-1] > 1:
+        labels = labels.argmax(axis=-1)
+    elif labels.ndim >= 2:
+        labels = labels[..., 0]
+        if labels.dtype.kind == "f":
+            labels = (labels > 0.5).astype(np.int64)
+    labels = labels.astype(np.int64)
+    table = np.ones(int(max(max(class_weight) + 1, labels.max(initial=0) + 1)), dtype=config.floatx())
+    for index, weight in class_weight.items():
+        table[int(index)] = weight
+    return table[labels]

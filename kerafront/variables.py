@@ -1,0 +1,184 @@
+"""``Variable``: one native tensor with a name, a path and a trainable flag.
+
+Inside a ``StatelessScope`` (used by ``Layer.stateless_call`` and the trainer), reading
+``variable.value`` returns the value the scope maps it to, and ``assign`` records the new value in
+the scope instead of mutating the variable, so a training step is a pure function of its inputs.
+"""
+
+import threading
+
+import numpy as np
+
+from kerafront import dtypes as _dtypes
+from kerafront.config import floatx
+from kerafront.ops._dispatch import VariableBase, primitives as P
+
+_scopes = threading.local()
+
+
+def _current_scope():
+    stack = getattr(_scopes, "stack", None)
+    return stack[-1] if stack else None
+
+
+class StatelessScope:
+    """``with StatelessScope({var: value, ...}) as scope:`` substitutes values; ``scope.updates`` collects assigns."""
+
+    def __init__(self, values=None):
+        self.values = dict(values or {})
+        self.updates = {}
+
+    def __enter__(self):
+        if not hasattr(_scopes, "stack"):
+            _scopes.stack = []
+        _scopes.stack.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _scopes.stack.pop()
+        return False
+
+    def get(self, variable):
+        if variable in self.updates:
+            return self.updates[variable]
+        return self.values.get(variable)
+
+
+class Variable(VariableBase):
+    """A named, optionally trainable tensor.
+
+    Args:
+        initializer: an initial value (tensor, NumPy array, list or scalar) or a callable
+            ``initializer(shape, dtype)`` (then ``shape`` is required).
+        shape: the shape, needed when ``initializer`` is callable.
+        dtype: kerafront dtype string; defaults to floatx for floating values.
+        trainable: whether optimizers update it.
+        name: the variable's name; ``path`` is ``"<layer path>/<name>"`` once a layer owns it.
+    """
+
+    __slots__ = ("_value", "name", "path", "trainable", "_dtype", "_shape", "constraint", "regularizer",
+                 "__weakref__")
+
+    def __init__(self, initializer, shape=None, dtype=None, trainable=True, name=None):
+        self.name = name or "variable"
+        self.path = self.name
+        self.trainable = bool(trainable)
+        self.constraint = None
+        self.regularizer = None
+        if callable(initializer):
+            if shape is None:
+                raise ValueError(f"Variable {self.name!r}: a callable initializer needs a shape.")
+            dtype = _dtypes.standardize_dtype(dtype) or floatx()
+            value = initializer(tuple(shape), dtype=dtype)
+        else:
+            value = initializer
+            if dtype is None and not P["is_tensor"](value):
+                array = np.asarray(value)
+                dtype = floatx() if array.dtype.kind == "f" else None
+        value = P["convert_to_tensor"](value, dtype=_dtypes.standardize_dtype(dtype))
+        if shape is not None and tuple(P["shape"](value)) != tuple(shape):
+            raise ValueError(f"Variable {self.name!r}: initial value has shape {tuple(P['shape'](value))}, "
+                             f"expected {tuple(shape)}.")
+        self._value = value
+        self._dtype = P["dtype"](value)
+        self._shape = tuple(P["shape"](value))
+
+    @property
+    def value(self):
+        scope = _current_scope()
+        if scope is not None:
+            substituted = scope.get(self)
+            if substituted is not None:
+                return substituted
+        return self._value
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @property
+    def shape(self):
+        return self._shape
+
+    @property
+    def ndim(self):
+        return len(self._shape)
+
+    def assign(self, value):
+        """Set the value (same shape; cast to the variable's dtype). Returns the new value."""
+        if isinstance(value, Variable):
+            value = value.value
+        value = P["convert_to_tensor"](value, dtype=self._dtype)
+        new_shape = tuple(P["shape"](value))
+        if new_shape != self._shape and all(isinstance(d, int) for d in new_shape):
+            raise ValueError(f"Variable {self.path!r}: cannot assign a value of shape {new_shape} "
+                             f"to a variable of shape {self._shape}.")
+        scope = _current_scope()
+        if scope is not None:
+            scope.updates[self] = value
+        else:
+            self._value = value
+        return value
+
+    def assign_add(self, delta):
+        return self.assign(P["add"](self.value, delta))
+
+    def assign_sub(self, delta):
+        return self.assign(P["subtract"](self.value, delta))
+
+    def numpy(self):
+        return P["convert_to_numpy"](self.value)
+
+    def __array__(self, dtype=None, copy=None):
+        array = self.numpy()
+        return array.astype(dtype) if dtype is not None else array
+
+    def __repr__(self):
+        return f"<Variable path={self.path!r} shape={self._shape} dtype={self._dtype} trainable={self.trainable}>"
+
+    def __hash__(self):
+        return id(self)
+
+    def __eq__(self, other):
+        return P["equal"](self.value, other)
+
+    def __ne__(self, other):
+        return P["not_equal"](self.value, other)
+
+    def __len__(self):
+        return self._shape[0]
+
+    def __getitem__(self, index):
+        return self.value[index]
+
+    def __neg__(self):
+        return P["negative"](self.value)
+
+    def __abs__(self):
+        return P["abs"](self.value)
+
+    def __lt__(self, other):
+        return P["less"](self.value, other)
+
+    def __le__(self, other):
+        return P["less_equal"](self.value, other)
+
+    def __gt__(self, other):
+        return P["greater"](self.value, other)
+
+    def __ge__(self, other):
+        return P["greater_equal"](self.value, other)
+
+
+def _binary(op_name, reflected=False):
+    def method(self, other):
+        if reflected:
+            return P[op_name](other, self.value)
+        return P[op_name](self.value, other)
+    return method
+
+
+for _name, _op in [("add", "add"), ("sub", "subtract"), ("mul", "multiply"), ("truediv", "divide"),
+                   ("floordiv", "floor_divide"), ("mod", "mod"), ("pow", "power"), ("matmul", "matmul")]:
+    setattr(Variable, f"__{_name}__", _binary(_op))
+    setattr(Variable, f"__r{_name}__", _binary(_op, reflected=True))

@@ -13,3 +13,8 @@ config._initialize()
 
 from kerafront import ops, random, tree  # noqa: E402
 from kerafront.variables import Variable  # noqa: E402
+
+from kerafront import (activations, callbacks, constraints, datasets, initializers, layers, losses,  # noqa: E402
+                       metrics, models, optimizers, regularizers, saving, utils)
+from kerafront.layers import Input, Layer  # noqa: E402
+from kerafront.models import Model, Sequential  # noqa: E402

@@ -76,7 +76,8 @@ class Trainer:
             self._compile_metrics.build(self, len(names), self._compile_loss, shapes)
             if y is not None:
                 self._compile_loss.validate(flatten_outputs(y, names), shapes)
-        self.optimizer.build(self.trainable_variables)
+        if not self.optimizer.built:
+            self.optimizer.build(self.trainable_variables)
         self._steps = Steps(self)
 
     def _compiled(self, fn):

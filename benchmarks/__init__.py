@@ -1,0 +1,1 @@
+"""kerafront's benchmark suite: ``python -m benchmarks --help``."""

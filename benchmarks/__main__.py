@@ -1,0 +1,132 @@
+"""``python -m benchmarks``: run the suite, print a table, write JSON, a Markdown report and a chart.
+
+Each measurement runs in its own subprocess (clean imports, honest peak memory); ratios are
+computed within one run. ``--quick`` (about 3 minutes here) uses fewer repeats and skips keras.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+from benchmarks import report
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FRAMEWORKS = {"torch": "torch", "jax": "jax", "tensorflow": "tensorflow"}
+
+
+def installed(module):
+    import importlib.util
+    return importlib.util.find_spec(module) is not None
+
+
+def measure(impl, workload, device, repeats, timeout=900):
+    command = [sys.executable, "-m", "benchmarks.measure", impl, workload, device, str(repeats)]
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout)
+    wall = time.perf_counter() - started
+    if result.returncode != 0:
+        return {"error": (result.stderr or result.stdout).strip().splitlines()[-1:] or ["failed"]}
+    data = json.loads(result.stdout.strip().splitlines()[-1])
+    if workload == "import":
+        data["process_seconds"] = wall
+    return data
+
+
+def import_time(impl, device, repeats):
+    runs = [measure(impl, "import", device, 1) for _ in range(repeats)]
+    if any("error" in r for r in runs):
+        return runs[0]
+    seconds = [r["process_seconds"] for r in runs]
+    return {"seconds": statistics.median(seconds), "min": min(seconds), "max": max(seconds)}
+
+
+def environment(device):
+    info = {"python": platform.python_version(), "machine": platform.machine(), "cpu": platform.processor(),
+            "cpu_count": os.cpu_count(), "device": device, "date": datetime.datetime.now().isoformat(timespec="seconds")}
+    try:
+        with open("/proc/cpuinfo") as f:
+            info["cpu"] = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), info["cpu"])
+    except OSError:
+        pass
+    for module in ("numpy", "torch", "jax", "tensorflow", "keras"):
+        if installed(module):
+            from importlib.metadata import version, PackageNotFoundError
+            try:
+                info[module] = version(module if module != "tensorflow" else "tensorflow-cpu")
+            except PackageNotFoundError:
+                try:
+                    info[module] = version(module)
+                except PackageNotFoundError:
+                    info[module] = "installed"
+    info["threads"] = os.environ.get("OMP_NUM_THREADS", "framework default")
+    info["tf32"] = ("torch: off (default for matmul); JAX/TensorFlow: TF32 on by default on Ampere+ GPUs"
+                    if device == "gpu" else "n/a on CPU")
+    return info
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, no keras (about 3 minutes)")
+    parser.add_argument("--workloads", default="import,w1,w2", help="comma list of import,w1,w2")
+    parser.add_argument("--backends", default=None, help="comma list (default: every installed backend)")
+    parser.add_argument("--device", default="cpu", choices=("cpu", "gpu"))
+    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--compare-keras", action="store_true", help="also run the keras package's backends")
+    parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results"))
+    args = parser.parse_args(argv)
+    repeats = args.repeats or (2 if args.quick else 5)
+    backends = args.backends.split(",") if args.backends else ["numpy"] + [b for b in FRAMEWORKS if installed(b)]
+    if args.device == "gpu":
+        backends = [b for b in backends if b in ("torch", "jax")]
+    workloads = args.workloads.split(",")
+    results = {"environment": environment(args.device), "measurements": {}}
+    measurements = results["measurements"]
+
+    def record(key, value):
+        measurements[key] = value
+        print(f"{key}: {json.dumps(value)[:160]}", flush=True)
+
+    if "import" in workloads:
+        record("import/raw-numpy", import_time("raw-numpy", args.device, repeats + 1))
+        for backend in backends:
+            record(f"import/kerafront-{backend}", import_time(f"kerafront-{backend}", args.device, repeats + 1))
+            if backend != "numpy":
+                record(f"import/raw-{backend}", import_time(f"raw-{backend}", args.device, repeats + 1))
+    for workload in ("w1", "w2"):
+        if workload not in workloads:
+            continue
+        raws = ["torch"] if workload == "w1" else [b for b in backends if b != "numpy"]
+        if workload == "w2" and "numpy" in backends and "torch" not in raws and installed("torch"):
+            raws.append("torch")
+        for backend in backends:
+            record(f"{workload}/kerafront-{backend}", measure(f"kerafront-{backend}", workload, args.device, repeats))
+        for raw in raws:
+            if installed(raw):
+                record(f"{workload}/raw-{raw}", measure(f"raw-{raw}", workload, args.device, repeats))
+        if args.compare_keras and not args.quick and installed("keras"):
+            for backend in backends:
+                if backend != "numpy":
+                    record(f"{workload}/keras-{backend}", measure(f"keras-{backend}", workload, args.device, repeats))
+    os.makedirs(args.out, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = os.path.join(args.out, f"{stamp}.json")
+    results["targets"] = report.evaluate_targets(measurements, args.device)
+    with open(path, "w") as f:
+        json.dump(results, f, indent=1)
+    markdown = report.markdown(results)
+    with open(os.path.join(args.out, f"{stamp}.md"), "w") as f:
+        f.write(markdown)
+    report.chart(results, os.path.join(args.out, f"{stamp}.png"))
+    print(markdown)
+    print(f"results: {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Hand-written training loops in each raw framework, doing the same computation as the workloads."""

@@ -1,0 +1,62 @@
+"""One measurement in a fresh process: ``python -m benchmarks.measure IMPL WORKLOAD DEVICE [REPEATS]``.
+
+IMPL is ``kerafront-<backend>``, ``keras-<backend>`` or ``raw-<framework>``; WORKLOAD is ``w1``, ``w2``
+or ``import``. Prints one JSON object (the workload's figures plus peak RSS) on its last line.
+"""
+
+import json
+import os
+import resource
+import sys
+import time
+
+
+def _configure(impl, device):
+    kind, name = impl.split("-", 1)
+    if kind == "kerafront":
+        os.environ["KERAFRONT_BACKEND"] = name
+        os.environ["KERAFRONT_DEVICE"] = device
+    elif kind == "keras":
+        os.environ["KERAS_BACKEND"] = name
+    if device == "cpu":
+        os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+        os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return kind, name
+
+
+def run(impl, workload, device, repeats):
+    kind, name = _configure(impl, device)
+    if workload == "import":
+        start = time.perf_counter()
+        if kind == "kerafront":
+            import kerafront  # noqa: F401
+        elif kind == "keras":
+            import keras  # noqa: F401
+        else:
+            __import__(name)
+        return {"seconds": time.perf_counter() - start}
+    if kind == "raw":
+        module = {"torch": "torch_loops", "jax": "jax_loops", "tensorflow": "tf_loops"}[name]
+        loops = __import__(f"benchmarks.baselines.{module}", fromlist=[module])
+        fn = getattr(loops, workload)
+        return fn(device=device) if workload == "w1" else fn(device=device, repeats=repeats)
+    from benchmarks import workloads
+    lib = __import__(kind)
+    if kind == "kerafront":
+        lib.utils.set_random_seed(0)
+    if workload == "w1":
+        return workloads.w1(lib)
+    return workloads.w2(lib, repeats=repeats)
+
+
+def main(argv):
+    impl, workload, device = argv[:3]
+    repeats = int(argv[3]) if len(argv) > 3 else 5
+    result = run(impl, workload, device, repeats)
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

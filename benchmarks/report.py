@@ -1,0 +1,104 @@
+"""Targets of ../shared/perf.md checked against one run's measurements; Markdown and a PNG chart."""
+
+import statistics
+
+
+def _ms(m):
+    return statistics.median(m["ms_per_step"]) if m and "ms_per_step" in m else None
+
+
+def _ratio(a, b):
+    return None if a is None or b is None or b == 0 else a / b
+
+
+def evaluate_targets(ms, device):
+    """A list of {target, measured, limit, met} rows, one per target of perf.md that this run covers."""
+    rows = []
+
+    def add(target, ratio, limit):
+        rows.append({"target": target, "ratio": ratio, "limit": limit,
+                     "met": None if ratio is None else ratio <= limit})
+
+    get = ms.get
+    for backend in ("torch", "jax", "tensorflow"):
+        ours, raw = get(f"w2/kerafront-{backend}"), get(f"w2/raw-{backend}")
+        if ours and raw:
+            add(f"W2 ms/step, kerafront-{backend} / raw {backend}", _ratio(_ms(ours), _ms(raw)), 1.10)
+    numpy_w2, torch_w2 = get("w2/kerafront-numpy"), get("w2/raw-torch")
+    if numpy_w2 and torch_w2 and device == "cpu":
+        add("W2 ms/step, kerafront-numpy / raw torch", _ratio(_ms(numpy_w2), _ms(torch_w2)), 2.0)
+        add("W2 peak memory, kerafront-numpy / raw torch",
+            _ratio(numpy_w2.get("peak_rss_mb"), torch_w2.get("peak_rss_mb")), 2.0)
+    raw_w1 = get("w1/raw-torch")
+    for backend in ("numpy", "torch"):
+        ours = get(f"w1/kerafront-{backend}")
+        if ours and raw_w1 and "seconds" in ours and "seconds" in raw_w1:
+            add(f"W1 fit seconds, kerafront-{backend} / raw torch", _ratio(ours["seconds"], raw_w1["seconds"]), 2.0)
+    for backend in ("jax", "tensorflow"):
+        ours, keras = get(f"w1/kerafront-{backend}"), get(f"w1/keras-{backend}")
+        if ours and keras and "seconds" in ours and "seconds" in keras:
+            add(f"W1 fit seconds, kerafront-{backend} / keras-{backend}", _ratio(ours["seconds"], keras["seconds"]), 0.3)
+    numpy_import = get("import/kerafront-numpy")
+    if numpy_import and "seconds" in numpy_import:
+        rows.append({"target": "import kerafront (numpy), seconds", "ratio": numpy_import["seconds"], "limit": 0.35,
+                     "met": numpy_import["seconds"] <= 0.35})
+    for backend in ("torch", "jax", "tensorflow"):
+        ours, raw = get(f"import/kerafront-{backend}"), get(f"import/raw-{backend}")
+        if ours and raw and "seconds" in ours and "seconds" in raw:
+            extra = ours["seconds"] - raw["seconds"]
+            rows.append({"target": f"import kerafront ({backend}) - import {backend}, seconds", "ratio": extra,
+                         "limit": 0.3, "met": extra <= 0.3})
+    return rows
+
+
+def markdown(results):
+    env = results["environment"]
+    lines = ["# kerafront benchmark report", "",
+             "Environment: " + ", ".join(f"{k}={v}" for k, v in env.items()), "",
+             "| measurement | median | min | max | peak RSS MB | other |", "|---|---|---|---|---|---|"]
+    for key, m in results["measurements"].items():
+        if "error" in m:
+            lines.append(f"| {key} | error: {m['error']} | | | | |")
+            continue
+        if "ms_per_step" in m:
+            values = m["ms_per_step"]
+            other = f"predict {m.get('predict_samples_per_s', 0):.0f} samples/s"
+            first = m.get("first_step_seconds", m.get("first_epoch_seconds"))
+            if first is not None:
+                other += f"; first step/epoch {first:.2f} s"
+            lines.append(f"| {key} ms/step | {statistics.median(values):.2f} | {min(values):.2f} | {max(values):.2f} "
+                         f"| {m.get('peak_rss_mb', 0):.0f} | {other} |")
+        else:
+            other = f"accuracy {m['accuracy']:.3f}" if "accuracy" in m else ""
+            lo, hi = m.get("min", m["seconds"]), m.get("max", m["seconds"])
+            lines.append(f"| {key} seconds | {m['seconds']:.3f} | {lo:.3f} | {hi:.3f} "
+                         f"| {m.get('peak_rss_mb', 0):.0f} | {other} |")
+    lines += ["", "## Targets (../shared/perf.md)", "", "| target | measured | limit | met |", "|---|---|---|---|"]
+    for row in results["targets"]:
+        measured = "n/a" if row["ratio"] is None else f"{row['ratio']:.2f}"
+        met = {True: "yes", False: "**no**", None: "n/a"}[row["met"]]
+        lines.append(f"| {row['target']} | {measured} | {row['limit']} | {met} |")
+    return "\n".join(lines) + "\n"
+
+
+def chart(results, path):
+    """Bar chart of W2 ms/step per implementation (skipped when matplotlib is missing)."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    items = [(k.split("/", 1)[1], _ms(m)) for k, m in results["measurements"].items()
+             if k.startswith("w2/") and "ms_per_step" in m]
+    if not items:
+        return None
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    ax.bar([k for k, _ in items], [v for _, v in items], color="#4c72b0")
+    ax.set_ylabel("ms per training step (median)")
+    ax.set_title(f"W2 small CNN, batch 64, {results['environment']['device']}")
+    ax.tick_params(axis="x", rotation=30)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path

@@ -529,7 +529,11 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     Output length per spatial dim with ``k' = (k - 1) * dilation + 1``:
     valid: ``(in - 1) * stride + k'``; same: ``in * stride``; ``output_padding`` (int or tuple), when
     given, sets ``(in - 1) * stride + k' - 2 * pad_before + output_padding`` with ``pad_before`` from
-    the padding mode (``k' // 2`` for same, 0 for valid), as Keras computes it.
+    the padding mode (``k' // 2`` for same, 0 for valid), as Keras computes it. The input is placed
+    as TensorFlow does for the matching convolution: ``max((in - 1) * stride + k' - out, 0) // 2``
+    rows are cropped before. (For stride > k' with valid padding Keras's layer would give
+    ``in * stride``; kerafront keeps the adjoint-of-conv length ``(in - 1) * stride + k'`` everywhere.)
+    ``output_padding`` must be >= 0 and < stride; no groups (the kernel's last dim equals C_in).
     """
 
 

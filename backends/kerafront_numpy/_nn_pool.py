@@ -1,0 +1,191 @@
+"""Pooling primitives of the NumPy reference backend: ``max_pool`` and ``average_pool``.
+
+Both work on (N, H, W, C) views (see ``_nn.py``) and are separable: a 2-D pool reduces the window's
+rows, then its columns, each tap one strided slice over every output position (vectorised over
+batch, space and channels; pool_h + pool_w passes, not pool_h * pool_w).
+
+* ``max_pool`` pads with the dtype's lowest value (-inf for floats), so padded positions never win.
+  Its VJP is an argmax scatter through the two separable stages: each window's cotangent goes to
+  one maximal position (at ties: the first maximal column, and in it the first maximal row).
+* ``average_pool`` pads with zeros and divides each window by its count of real (unpadded) elements,
+  as TensorFlow does for ``padding="same"``. Integer inputs average in floatx.
+"""
+
+import numpy as np
+
+from kerafront_numpy._autodiff import primitive
+from kerafront_numpy._convert import floatx, to_array
+from kerafront_numpy._nn import (check_rank, from_nhwc, is_channels_first, pad_for_windows, padded_extent,
+                                 padding_mode, spatial_tuple, to_nhwc, window_geometry)
+
+_NO_DILATION = (1, 1)
+
+
+def _pool_setup(inputs, pool_size, strides, padding, data_format, op):
+    """Validate a pooling op's arguments; returns (inputs, x_nhwc, channels_first, window, strides, pads, outs)."""
+    inputs = to_array(inputs)
+    check_rank(inputs, op)
+    mode = padding_mode(padding, op)
+    channels_first = is_channels_first(data_format, op)
+    rank = inputs.ndim - 2
+    window = spatial_tuple(pool_size, rank, op, "pool_size")
+    strides = window if strides is None else spatial_tuple(strides, rank, op, "strides")
+    if rank == 1:
+        window, strides = (1,) + window, (1,) + strides
+    x = to_nhwc(inputs, channels_first)
+    outs, pads = window_geometry(x.shape[1:3], window, strides, _NO_DILATION, mode, op)
+    return inputs, x, channels_first, window, strides, pads, outs
+
+
+def _taps(axis, window, stride, out):
+    """One strided index per window tap along spatial ``axis`` (1 or 2) of an (N, H, W, C) array."""
+    lead = (slice(None),) * axis
+    return [lead + (slice(i, i + (out - 1) * stride + 1, stride),) for i in range(window)]
+
+
+def _reduce_taps(array, axis, window, stride, out, ufunc):
+    """``ufunc``-reduce the taps along ``axis``: (N, H, W, C) -> (N, out, W, C) for axis 1.
+
+    Pooling is separable, so a 2-D pool is two of these (rows, then columns): pool_h + pool_w
+    passes instead of pool_h * pool_w, and the row pass reads contiguous (W, C) blocks.
+    May return a view of ``array`` (window 1).
+    """
+    first, *rest = _taps(axis, window, stride, out)
+    if not rest:
+        return array[first]
+    result = ufunc(array[first], array[rest[0]])
+    for index in rest[1:]:
+        ufunc(result, array[index], out=result)
+    return result
+
+
+def _argmax_taps(source, axis, window, stride, out):
+    """Max over the taps along ``axis`` and the index of the first tap reaching it in each window.
+
+    The index is None for window 1, a bool "tap 1 wins" for window 2, else uint8 (intp past 255
+    taps). Arithmetic, not masked copies: NumPy's ``where=`` is several times slower than a multiply.
+    """
+    first, *rest = _taps(axis, window, stride, out)
+    best, index = source[first], None
+    index_type = np.uint8 if window < 256 else np.intp
+    for i, tap in enumerate(rest, 1):
+        candidate = source[tap]
+        greater = candidate > best
+        if window == 2:
+            index = greater
+        else:  # taps come in increasing order, so max(index, i * greater) moves the index to tap i
+            tap_index = greater.astype(index_type) * index_type(i)
+            index = tap_index if index is None else np.maximum(index, tap_index, out=index)
+        best = np.maximum(best, candidate) if i == 1 else np.maximum(best, candidate, out=best)
+    return best, index
+
+
+def _scatter_taps(g, shape, axis, window, stride, out, index=None):
+    """Adjoint of a tap reduction onto zeros of ``shape``: ``g`` goes to every tap (a sum), or with
+    ``index`` from ``_argmax_taps`` only to the winning tap of each window (a max), as ``g * hit``.
+    """
+    grad = np.zeros(shape, dtype=g.dtype)
+    overlapping = stride < window
+    for i, tap in enumerate(_taps(axis, window, stride, out)):
+        if index is None:
+            if overlapping:
+                grad[tap] += g
+            else:
+                grad[tap] = g
+        elif overlapping:
+            grad[tap] += g * (index == i)
+        else:
+            np.multiply(g, index == i, out=grad[tap])
+    return grad
+
+
+def _crop(xp, pads, shape):
+    """The real (unpadded) region of a padded (N, Hp, Wp, C) array."""
+    return xp[:, pads[0]:pads[0] + shape[1], pads[1]:pads[1] + shape[2]]
+
+
+def _lowest(dtype):
+    """A fill value that never wins a max: -inf, False or the integer minimum."""
+    if np.issubdtype(dtype, np.inexact):
+        return -np.inf
+    if dtype == np.bool_:
+        return False
+    return np.iinfo(dtype).min
+
+
+# ----------------------------------------------------------------------------------------------
+# max_pool
+
+
+def _max_pool_vjp(g, out, inputs, pool_size, strides, padding, data_format):
+    inputs, x, channels_first, window, strides, pads, outs = _pool_setup(
+        inputs, pool_size, strides, padding, data_format, "max_pool")
+    xp = pad_for_windows(x, window, strides, _NO_DILATION, pads, outs, fill=_lowest(x.dtype))
+    g = to_nhwc(g.astype(x.dtype, copy=False), channels_first)
+    rows, row_index = _argmax_taps(xp, 1, window[0], strides[0], outs[0])
+    _, column_index = _argmax_taps(rows, 2, window[1], strides[1], outs[1])
+    g_rows = _scatter_taps(g, rows.shape, 2, window[1], strides[1], outs[1], column_index)
+    dxp = _scatter_taps(g_rows, xp.shape, 1, window[0], strides[0], outs[0], row_index)
+    return from_nhwc(_crop(dxp, pads, x.shape), inputs.ndim, channels_first)
+
+
+@primitive(_max_pool_vjp)
+def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """1-D/2-D max pooling; ``strides`` defaults to ``pool_size``. Padded positions never win.
+
+    ``inputs``: (N, *spatial, C) channels_last or (N, C, *spatial) channels_first; same dtype out.
+    """
+    inputs, x, channels_first, window, strides, pads, outs = _pool_setup(
+        inputs, pool_size, strides, padding, data_format, "max_pool")
+    xp = pad_for_windows(x, window, strides, _NO_DILATION, pads, outs, fill=_lowest(x.dtype))
+    rows = _reduce_taps(xp, 1, window[0], strides[0], outs[0], np.maximum)
+    result = _reduce_taps(rows, 2, window[1], strides[1], outs[1], np.maximum)
+    if window == (1, 1):
+        result = result.copy()  # a strided view of the input otherwise
+    return from_nhwc(result, inputs.ndim, channels_first)
+
+
+# ----------------------------------------------------------------------------------------------
+# average_pool
+
+
+def _window_counts(sizes, window, strides, pads, outs, dtype):
+    """(1, Ho, Wo, 1) count of real (unpadded) input elements in each window."""
+    counts = []
+    for size, length, stride, pad, out in zip(sizes, window, strides, pads, outs):
+        start = np.arange(out) * stride - pad
+        counts.append(np.minimum(start + length, size) - np.maximum(start, 0))
+    return np.multiply.outer(counts[0], counts[1]).astype(dtype)[None, :, :, None]
+
+
+def _average_dtype(dtype):
+    return dtype if dtype.kind == "f" or dtype.name == "bfloat16" else floatx()
+
+
+def _average_pool_vjp(g, out, inputs, pool_size, strides, padding, data_format):
+    inputs, x, channels_first, window, strides, pads, outs = _pool_setup(
+        inputs, pool_size, strides, padding, data_format, "average_pool")
+    dtype = _average_dtype(x.dtype)
+    g = to_nhwc(g.astype(dtype, copy=False), channels_first)
+    scaled = g / _window_counts(x.shape[1:3], window, strides, pads, outs, dtype)
+    extent = padded_extent(x.shape[1:3], window, strides, _NO_DILATION, pads, outs)
+    n, c = x.shape[0], x.shape[3]
+    g_rows = _scatter_taps(scaled, (n, outs[0], extent[1], c), 2, window[1], strides[1], outs[1])
+    dxp = _scatter_taps(g_rows, (n,) + extent + (c,), 1, window[0], strides[0], outs[0])
+    return from_nhwc(_crop(dxp, pads, x.shape), inputs.ndim, channels_first)
+
+
+@primitive(_average_pool_vjp)
+def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """1-D/2-D average pooling; with ``padding="same"`` each window divides by its count of real elements.
+
+    ``inputs``: (N, *spatial, C) channels_last or (N, C, *spatial) channels_first.
+    """
+    inputs, x, channels_first, window, strides, pads, outs = _pool_setup(
+        inputs, pool_size, strides, padding, data_format, "average_pool")
+    dtype = _average_dtype(x.dtype)
+    xp = pad_for_windows(x, window, strides, _NO_DILATION, pads, outs)
+    total = _reduce_taps(_reduce_taps(xp, 1, window[0], strides[0], outs[0], np.add),
+                         2, window[1], strides[1], outs[1], np.add)
+    total = total.astype(dtype, copy=False) / _window_counts(x.shape[1:3], window, strides, pads, outs, dtype)
+    return from_nhwc(total, inputs.ndim, channels_first)

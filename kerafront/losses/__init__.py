@@ -1,0 +1,104 @@
+"""``kerafront.losses``: loss classes, loss functions, ``get``, ``serialize``/``deserialize``.
+
+``get(identifier)`` returns a ``Loss`` instance for a name (``"mse"``, ``"categorical_crossentropy"``,
+``"CategoricalCrossentropy"``...), a ``Loss`` instance (returned as is), a ``Loss`` subclass
+(instantiated), a function ``fn(y_true, y_pred)`` (wrapped in ``LossFunctionWrapper``) or a
+serialized dict ``{"class_name": ..., "config": {...}}``.
+"""
+
+from kerafront.losses import functions
+from kerafront.losses.classes import (BinaryCrossentropy, CategoricalCrossentropy, CosineSimilarity, Hinge, Huber,
+                                      KLDivergence, LogCosh, MeanAbsoluteError, MeanAbsolutePercentageError,
+                                      MeanSquaredError, MeanSquaredLogarithmicError, Poisson,
+                                      SparseCategoricalCrossentropy)
+from kerafront.losses.functions import (binary_crossentropy, categorical_crossentropy, cosine_similarity, hinge,
+                                        huber, kl_divergence, log_cosh, mean_absolute_error,
+                                        mean_absolute_percentage_error, mean_squared_error,
+                                        mean_squared_logarithmic_error, poisson, sparse_categorical_crossentropy)
+from kerafront.losses.loss import Loss, LossFunctionWrapper, reduce_weighted_values
+from kerafront.losses.validation import validate_targets
+from kerafront.saving import serialization as _serialization
+
+# Short names, as in Keras.
+mse = MSE = mean_squared_error
+mae = MAE = mean_absolute_error
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
+kld = KLD = kullback_leibler_divergence = kl_divergence
+logcosh = log_cosh
+
+CLASSES = {cls.__name__: cls for cls in (
+    MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError, Huber, LogCosh,
+    BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, KLDivergence, Poisson, Hinge,
+    CosineSimilarity, LossFunctionWrapper)}
+
+# Every string ``get`` accepts, mapped to the class it instantiates.
+NAMES = {
+    **{name: cls for name, cls in CLASSES.items() if cls is not LossFunctionWrapper},
+    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError, "MSE": MeanSquaredError,
+    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError,
+    "mean_absolute_percentage_error": MeanAbsolutePercentageError, "mape": MeanAbsolutePercentageError,
+    "MAPE": MeanAbsolutePercentageError,
+    "mean_squared_logarithmic_error": MeanSquaredLogarithmicError, "msle": MeanSquaredLogarithmicError,
+    "MSLE": MeanSquaredLogarithmicError,
+    "huber": Huber, "huber_loss": Huber, "log_cosh": LogCosh, "logcosh": LogCosh,
+    "binary_crossentropy": BinaryCrossentropy, "bce": BinaryCrossentropy, "BCE": BinaryCrossentropy,
+    "categorical_crossentropy": CategoricalCrossentropy,
+    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+    "kl_divergence": KLDivergence, "kld": KLDivergence, "KLD": KLDivergence,
+    "kullback_leibler_divergence": KLDivergence,
+    "poisson": Poisson, "hinge": Hinge, "cosine_similarity": CosineSimilarity,
+}
+
+
+def serialize(loss):
+    """``{"class_name": ..., "config": ...}`` for a ``Loss``; a built-in or registered function gives its name."""
+    if isinstance(loss, Loss):
+        return {"class_name": _serialization.get_registered_name(type(loss)), "config": loss.get_config()}
+    return _serialization.serialize(loss)
+
+
+def deserialize(config, custom_objects=None):
+    """Rebuild a loss from ``serialize``'s output.
+
+    Class names resolve like ``kerafront.saving.deserialize`` (``custom_objects``, a
+    ``custom_object_scope``, ``@register_serializable`` classes), then against this module's classes.
+    """
+    if isinstance(config, str):
+        if config in NAMES:
+            return get(config)
+        fn = _serialization.get_registered_object(config, custom_objects)
+        if fn is None:
+            raise ValueError(f"losses.deserialize: unknown loss {config!r}. Valid names: {', '.join(sorted(NAMES))}.")
+        return get(fn)
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"losses.deserialize: expected a dict with 'class_name' and 'config', got {config!r}.")
+    cls = _serialization.get_registered_object(config["class_name"], custom_objects, module_objects=CLASSES)
+    if cls is None:
+        raise ValueError(f"losses.deserialize: unknown loss class {config['class_name']!r}. Known classes: "
+                         f"{', '.join(sorted(CLASSES))}; register your own with "
+                         f"@kerafront.saving.register_serializable or pass custom_objects.")
+    with _serialization.custom_object_scope(custom_objects):
+        return cls.from_config(dict(config.get("config") or {}))
+
+
+def get(identifier):
+    """Resolve ``identifier`` to a ``Loss`` (see the module docstring); ``None`` gives ``None``."""
+    if identifier is None or isinstance(identifier, Loss):
+        return identifier
+    if isinstance(identifier, str):
+        cls = NAMES.get(identifier)
+        if cls is None:
+            raise ValueError(f"Unknown loss {identifier!r}. Valid names: {', '.join(sorted(NAMES))}.")
+        return cls()
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, type) and issubclass(identifier, Loss):
+        return identifier()
+    if callable(identifier):
+        return LossFunctionWrapper(identifier)
+    raise TypeError(f"losses.get: expected a loss name, Loss, function or config dict, got {identifier!r}.")
+
+
+__all__ = ["Loss", "get", "serialize", "deserialize", "validate_targets", "reduce_weighted_values", *CLASSES,
+           *functions.__all__]

@@ -1,0 +1,202 @@
+"""Loss functions: ``fn(y_true, y_pred) -> per-sample losses`` (no weighting, no reduction).
+
+Each reduces the last axis (``(batch, d) -> (batch,)``), as ``keras.losses.<fn>`` does; the
+crossentropies reduce the class ``axis``. ``y_true`` is cast to ``y_pred``'s float dtype
+(integer class ids stay integers for the sparse crossentropy) and ranks are aligned first
+(``(batch,)`` targets with ``(batch, 1)`` predictions). ``epsilon`` is ``kerafront.config.epsilon()``
+(1e-7).
+"""
+
+import math
+import warnings
+
+from kerafront import config, ops
+from kerafront.losses.loss import as_tensor, float_tensor, squeeze_or_expand_to_same_rank
+
+__all__ = ["mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
+           "mean_squared_logarithmic_error", "huber", "log_cosh", "binary_crossentropy",
+           "categorical_crossentropy", "sparse_categorical_crossentropy", "kl_divergence", "poisson",
+           "hinge", "cosine_similarity"]
+
+
+def _prepare(y_true, y_pred):
+    y_pred = float_tensor(y_pred)
+    y_true = float_tensor(y_true, ops.dtype(y_pred))
+    return squeeze_or_expand_to_same_rank(y_true, y_pred)
+
+
+def mean_squared_error(y_true, y_pred):
+    """``mean(square(y_true - y_pred), axis=-1)``."""
+    y_true, y_pred = _prepare(y_true, y_pred)
+    return ops.mean(ops.square(ops.subtract(y_true, y_pred)), axis=-1)
+
+
+def mean_absolute_error(y_true, y_pred):
+    """``mean(abs(y_true - y_pred), axis=-1)``."""
+    y_true, y_pred = _prepare(y_true, y_pred)
+    return ops.mean(ops.abs(ops.subtract(y_true, y_pred)), axis=-1)
+
+
+def mean_absolute_percentage_error(y_true, y_pred):
+    """``100 * mean(abs((y_true - y_pred) / max(abs(y_true), epsilon)), axis=-1)``."""
+    y_true, y_pred = _prepare(y_true, y_pred)
+    ratio = ops.divide(ops.subtract(y_true, y_pred), ops.maximum(ops.abs(y_true), config.epsilon()))
+    return ops.multiply(ops.mean(ops.abs(ratio), axis=-1), 100.0)
+
+
+def mean_squared_logarithmic_error(y_true, y_pred):
+    """``mean(square(log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1)), axis=-1)``."""
+    y_true, y_pred = _prepare(y_true, y_pred)
+    eps = config.epsilon()
+    first = ops.log1p(ops.maximum(y_pred, eps))
+    second = ops.log1p(ops.maximum(y_true, eps))
+    return ops.mean(ops.square(ops.subtract(first, second)), axis=-1)
+
+
+def huber(y_true, y_pred, delta=1.0):
+    """Mean over the last axis of ``0.5 e**2`` where ``|e| <= delta``, else ``delta |e| - 0.5 delta**2``
+    (``e = y_pred - y_true``)."""
+    y_true, y_pred = _prepare(y_true, y_pred)
+    error = ops.subtract(y_pred, y_true)
+    abs_error = ops.abs(error)
+    quadratic = ops.multiply(ops.square(error), 0.5)
+    linear = ops.subtract(ops.multiply(abs_error, float(delta)), 0.5 * float(delta) ** 2)
+    return ops.mean(ops.where(ops.less_equal(abs_error, float(delta)), quadratic, linear), axis=-1)
+
+
+def log_cosh(y_true, y_pred):
+    """``mean(log(cosh(y_pred - y_true)), axis=-1)``, computed as ``x + softplus(-2x) - log 2`` (no overflow)."""
+    y_true, y_pred = _prepare(y_true, y_pred)
+    x = ops.subtract(y_pred, y_true)
+    values = ops.subtract(ops.add(x, ops.softplus(ops.multiply(x, -2.0))), math.log(2.0))
+    return ops.mean(values, axis=-1)
+
+
+def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Mean over ``axis`` of the elementwise binary crossentropy.
+
+    ``label_smoothing`` ``s`` moves targets toward 0.5: ``y_true * (1 - s) + 0.5 * s``. From
+    probabilities, predictions are clipped to ``[eps, 1 - eps]``; from logits the stable softplus
+    form is used (``kerafront.ops.binary_crossentropy``).
+    """
+    y_true, y_pred = _prepare(y_true, y_pred)
+    if label_smoothing:
+        y_true = ops.add(ops.multiply(y_true, 1.0 - label_smoothing), 0.5 * label_smoothing)
+    return ops.mean(ops.binary_crossentropy(y_true, y_pred, from_logits=from_logits), axis=axis)
+
+
+def check_categorical_targets(where, t_shape, p_shape, axis=-1):
+    """Raise ``ValueError`` when one-hot targets of shape ``t_shape`` cannot match predictions of
+    shape ``p_shape`` (static shapes, so this also runs while tracing compiled code)."""
+    t_shape, p_shape = tuple(t_shape), tuple(p_shape)
+    if len(t_shape) == len(p_shape) - 1 or (len(t_shape) == len(p_shape) and t_shape[axis] == 1
+                                            and p_shape[axis] != 1):
+        raise ValueError(
+            f"{where}: y_true of shape {t_shape} holds integer class ids, but categorical crossentropy "
+            f"expects one-hot targets of shape {p_shape} (like y_pred). Use "
+            f"SparseCategoricalCrossentropy (loss='sparse_categorical_crossentropy') for integer labels, "
+            f"or one-hot encode them first.")
+    if len(t_shape) != len(p_shape) or any(
+            isinstance(t, int) and isinstance(p, int) and t != p for t, p in zip(t_shape, p_shape)):
+        raise ValueError(
+            f"{where}: y_true has shape {t_shape} but y_pred has shape {p_shape}; the number of classes "
+            f"(last dimension) must match. Check the last layer's units against the number of classes.")
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Crossentropy between one-hot (or soft) ``y_true`` and ``y_pred`` over the class ``axis``.
+
+    ``y_true``, ``y_pred``: ``(..., num_classes)``; returns ``(...)``. ``label_smoothing`` ``s``:
+    ``y_true * (1 - s) + s / num_classes``. Integer class ids raise ``ValueError`` suggesting
+    ``sparse_categorical_crossentropy``.
+    """
+    y_pred = float_tensor(y_pred)
+    y_true = as_tensor(y_true)
+    check_categorical_targets("categorical_crossentropy", ops.shape(y_true), ops.shape(y_pred), axis)
+    y_true = float_tensor(y_true, ops.dtype(y_pred))
+    num_classes = ops.shape(y_pred)[axis]
+    if num_classes == 1:
+        warnings.warn("categorical_crossentropy: y_pred has a single class (shape "
+                      f"{tuple(ops.shape(y_pred))}), so the loss is always 0. Use binary_crossentropy "
+                      "for two classes.", UserWarning, stacklevel=2)
+    if label_smoothing:
+        y_true = ops.add(ops.multiply(y_true, 1.0 - label_smoothing), label_smoothing / num_classes)
+    return ops.categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
+
+
+def check_sparse_targets(where, t_shape, p_shape, axis=-1):
+    """Raise ``ValueError`` when integer-label targets of shape ``t_shape`` cannot match predictions
+    of shape ``p_shape`` (static shapes)."""
+    t_shape, p_shape = tuple(t_shape), tuple(p_shape)
+    original = t_shape
+    expected = p_shape[:axis % len(p_shape)] + p_shape[axis % len(p_shape) + 1:]
+    if len(t_shape) == len(p_shape) and t_shape[axis] == 1:
+        t_shape = t_shape[:axis % len(t_shape)] + t_shape[axis % len(t_shape) + 1:]
+    elif len(t_shape) == len(p_shape) and p_shape[axis] != 1:
+        raise ValueError(
+            f"{where}: y_true of shape {original} looks one-hot encoded, but sparse "
+            f"categorical crossentropy expects integer class ids of shape {expected}. Use "
+            f"CategoricalCrossentropy (loss='categorical_crossentropy') for one-hot targets.")
+    if len(t_shape) != len(expected) or any(
+            isinstance(t, int) and isinstance(e, int) and t != e for t, e in zip(t_shape, expected)):
+        raise ValueError(f"{where}: y_true must hold one integer class id per prediction, shape {expected}; "
+                         f"got y_true {original} for y_pred {p_shape}.")
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
+    """Crossentropy with integer class ids.
+
+    ``y_pred``: ``(..., num_classes)``; ``y_true``: ``(...)`` or ``(..., 1)`` integer ids; returns
+    ``(...)``. Entries whose label equals ``ignore_class`` get loss 0 (the class form also leaves
+    them out of the mean). Ids outside ``[0, num_classes)`` cannot be checked inside compiled code;
+    ``kerafront.losses.validate_targets`` checks NumPy targets eagerly.
+    """
+    y_pred = float_tensor(y_pred)
+    y_true = as_tensor(y_true)
+    check_sparse_targets("sparse_categorical_crossentropy", ops.shape(y_true), ops.shape(y_pred), axis)
+    if ops.ndim(y_true) == ops.ndim(y_pred):
+        y_true = ops.squeeze(y_true, axis=axis)
+    valid = None
+    if ignore_class is not None:
+        valid = ops.not_equal(y_true, ignore_class)
+        y_true = ops.where(valid, y_true, ops.zeros_like(y_true))
+    losses = ops.sparse_categorical_crossentropy(ops.cast(y_true, "int32"), y_pred, from_logits=from_logits,
+                                                 axis=axis)
+    if valid is not None:
+        losses = ops.where(valid, losses, ops.zeros_like(losses))
+    return losses
+
+
+def kl_divergence(y_true, y_pred):
+    """``sum(y_true * log(y_true / y_pred), axis=-1)`` with both clipped to ``[eps, 1]``."""
+    y_pred = float_tensor(y_pred)
+    y_true = float_tensor(y_true, ops.dtype(y_pred))
+    eps = config.epsilon()
+    y_true = ops.clip(y_true, eps, 1.0)
+    y_pred = ops.clip(y_pred, eps, 1.0)
+    return ops.sum(ops.multiply(y_true, ops.log(ops.divide(y_true, y_pred))), axis=-1)
+
+
+def poisson(y_true, y_pred):
+    """``mean(y_pred - y_true * log(y_pred + eps), axis=-1)``."""
+    y_pred = float_tensor(y_pred)
+    y_true = float_tensor(y_true, ops.dtype(y_pred))
+    values = ops.subtract(y_pred, ops.multiply(y_true, ops.log(ops.add(y_pred, config.epsilon()))))
+    return ops.mean(values, axis=-1)
+
+
+def hinge(y_true, y_pred):
+    """``mean(maximum(1 - y_true * y_pred, 0), axis=-1)``; targets in {0, 1} are mapped to {-1, 1}
+    (all-binary targets only, decided inside the computation as Keras does)."""
+    y_pred = float_tensor(y_pred)
+    y_true = float_tensor(y_true, ops.dtype(y_pred))
+    is_binary = ops.all(ops.logical_or(ops.equal(y_true, 0), ops.equal(y_true, 1)))
+    y_true = ops.where(is_binary, ops.subtract(ops.multiply(y_true, 2.0), 1.0), y_true)
+    return ops.mean(ops.maximum(ops.subtract(1.0, ops.multiply(y_true, y_pred)), 0.0), axis=-1)
+
+
+def cosine_similarity(y_true, y_pred, axis=-1):
+    """``-sum(l2_normalize(y_true) * l2_normalize(y_pred), axis)``: -1 for aligned vectors, 0 orthogonal."""
+    y_true, y_pred = _prepare(y_true, y_pred)
+    product = ops.multiply(ops.l2_normalize(y_true, axis=axis), ops.l2_normalize(y_pred, axis=axis))
+    return ops.negative(ops.sum(product, axis=axis))

@@ -1,0 +1,145 @@
+"""``kerafront.metrics``: stateful metrics (see ``metric.py`` for the contract) and ``get``.
+
+``get(identifier, loss=None, output_shape=None, y_true_shape=None)`` returns a ``Metric``
+instance for a name, a ``Metric`` (as is), a ``Metric`` subclass, a function
+``fn(y_true, y_pred) -> per-sample values`` (wrapped in ``MeanMetricWrapper``) or a serialized
+dict. ``"accuracy"``/``"acc"`` resolve as Keras's ``compile`` does:
+
+* binary accuracy for a binary-crossentropy loss or predictions whose last dimension is 1;
+* sparse categorical accuracy for a sparse-categorical-crossentropy loss, or targets with one
+  axis fewer than the predictions (or a trailing 1 against several classes);
+* categorical accuracy otherwise.
+
+A metric obtained from a string is named by that string (``metrics=["mse"]`` logs ``"mse"``).
+"""
+
+from kerafront.losses import functions as _loss_functions
+from kerafront.metrics import accuracy_metrics as _accuracy
+from kerafront.metrics.accuracy_metrics import (
+    Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, SparseTopKCategoricalAccuracy,
+    TopKCategoricalAccuracy, accuracy, binary_accuracy, categorical_accuracy, in_top_k, sparse_categorical_accuracy,
+    sparse_top_k_categorical_accuracy, top_k_categorical_accuracy)
+from kerafront.metrics.confusion import AUC, Precision, Recall
+from kerafront.metrics.metric import Metric
+from kerafront.metrics.reduction import Mean, MeanMetricWrapper, Sum
+from kerafront.metrics.regression import MeanAbsoluteError, MeanSquaredError, RootMeanSquaredError
+from kerafront.saving import serialization as _serialization
+
+CLASSES = {cls.__name__: cls for cls in (
+    Mean, Sum, MeanMetricWrapper, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
+    TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, MeanAbsoluteError, MeanSquaredError,
+    RootMeanSquaredError, Precision, Recall, AUC)}
+
+# Strings naming a metric class (instantiated with ``name=<the string>``).
+_CLASS_NAMES = {
+    **{name: cls for name, cls in CLASSES.items() if cls is not MeanMetricWrapper},
+    "mean": Mean, "sum": Sum,
+    "binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
+    "sparse_categorical_accuracy": SparseCategoricalAccuracy,
+    "top_k_categorical_accuracy": TopKCategoricalAccuracy,
+    "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
+    "mse": MeanSquaredError, "MSE": MeanSquaredError, "mean_squared_error": MeanSquaredError,
+    "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError, "mean_absolute_error": MeanAbsoluteError,
+    "rmse": RootMeanSquaredError, "root_mean_squared_error": RootMeanSquaredError,
+    "precision": Precision, "recall": Recall, "auc": AUC, "AUC": AUC,
+}
+
+# Strings naming a per-sample function (wrapped in ``MeanMetricWrapper``): loss-like metrics.
+_FUNCTION_NAMES = {
+    "mape": _loss_functions.mean_absolute_percentage_error, "MAPE": _loss_functions.mean_absolute_percentage_error,
+    "msle": _loss_functions.mean_squared_logarithmic_error, "MSLE": _loss_functions.mean_squared_logarithmic_error,
+    "kld": _loss_functions.kl_divergence, "KLD": _loss_functions.kl_divergence,
+    **{name: getattr(_loss_functions, name) for name in _loss_functions.__all__
+       if name not in ("mean_squared_error", "mean_absolute_error", "cosine_similarity")},
+}
+# (cosine_similarity is left out: the loss is the *negative* similarity, Keras's metric the positive.)
+
+_ACCURACY_NAMES = ("accuracy", "acc")
+
+
+def functions_by_name():
+    """Every per-sample metric function by name (for ``MeanMetricWrapper.from_config``)."""
+    names = {name: getattr(_accuracy, name) for name in _accuracy.__all__ if name.endswith("accuracy")}
+    names.update({name: getattr(_loss_functions, name) for name in _loss_functions.__all__})
+    return names
+
+
+def valid_names():
+    return sorted(set(_CLASS_NAMES) | set(_FUNCTION_NAMES) | set(_ACCURACY_NAMES))
+
+
+def serialize(metric):
+    """``{"class_name": ..., "config": ...}`` for a ``Metric``."""
+    if not isinstance(metric, Metric):
+        raise ValueError(f"metrics.serialize: expected a Metric instance, got {metric!r}.")
+    return {"class_name": _serialization.get_registered_name(type(metric)), "config": metric.get_config()}
+
+
+def deserialize(config, custom_objects=None):
+    """Rebuild a metric from ``serialize``'s output; class names resolve like ``kerafront.saving.deserialize``
+    (``custom_objects``, scopes, registered classes), then against this module's classes."""
+    if isinstance(config, str):
+        return get(config)
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"metrics.deserialize: expected a dict with 'class_name' and 'config', got {config!r}.")
+    cls = _serialization.get_registered_object(config["class_name"], custom_objects, module_objects=CLASSES)
+    if cls is None:
+        raise ValueError(f"metrics.deserialize: unknown metric class {config['class_name']!r}. Known classes: "
+                         f"{', '.join(sorted(CLASSES))}; register your own with "
+                         f"@kerafront.saving.register_serializable or pass custom_objects.")
+    with _serialization.custom_object_scope(custom_objects):
+        return cls.from_config(dict(config.get("config") or {}))
+
+
+def _accuracy_for(name, loss, output_shape, y_true_shape):
+    from kerafront.losses import (BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy,
+                                  get as get_loss)
+    loss = get_loss(loss) if loss is not None else None
+    loss_fn = getattr(loss, "fn", None)
+    if isinstance(loss, BinaryCrossentropy) or loss_fn is _loss_functions.binary_crossentropy:
+        return BinaryAccuracy(name=name)
+    if isinstance(loss, SparseCategoricalCrossentropy) or loss_fn is _loss_functions.sparse_categorical_crossentropy:
+        return SparseCategoricalAccuracy(name=name)
+    if isinstance(loss, CategoricalCrossentropy) or loss_fn is _loss_functions.categorical_crossentropy:
+        return CategoricalAccuracy(name=name)
+    if output_shape is not None:
+        output_shape = tuple(output_shape)
+        if output_shape and output_shape[-1] == 1:
+            return BinaryAccuracy(name=name)
+        if y_true_shape is not None:
+            y_true_shape = tuple(y_true_shape)
+            if len(y_true_shape) == len(output_shape) - 1 or (
+                    len(y_true_shape) == len(output_shape) and y_true_shape[-1] == 1):
+                return SparseCategoricalAccuracy(name=name)
+    return CategoricalAccuracy(name=name)
+
+
+def get(identifier, loss=None, output_shape=None, y_true_shape=None):
+    """Resolve ``identifier`` to a ``Metric`` (see the module docstring); ``None`` gives ``None``.
+
+    ``loss`` (a loss or its identifier), ``output_shape`` (the model output's shape) and
+    ``y_true_shape`` only steer ``"accuracy"``.
+    """
+    if identifier is None or isinstance(identifier, Metric):
+        return identifier
+    if isinstance(identifier, str):
+        if identifier in _ACCURACY_NAMES:
+            return _accuracy_for(identifier, loss, output_shape, y_true_shape)
+        if identifier in CLASSES:
+            return CLASSES[identifier]()
+        if identifier in _CLASS_NAMES:
+            return _CLASS_NAMES[identifier](name=identifier)
+        if identifier in _FUNCTION_NAMES:
+            return MeanMetricWrapper(_FUNCTION_NAMES[identifier], name=identifier)
+        raise ValueError(f"Unknown metric {identifier!r}. Valid names: {', '.join(valid_names())}.")
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, type) and issubclass(identifier, Metric):
+        return identifier()
+    if callable(identifier):
+        return MeanMetricWrapper(identifier)
+    raise TypeError(f"metrics.get: expected a metric name, Metric, function or config dict, got {identifier!r}.")
+
+
+__all__ = ["Metric", "get", "serialize", "deserialize", *CLASSES,
+           *(name for name in _accuracy.__all__ if name not in CLASSES)]

@@ -1,0 +1,96 @@
+"""The ``Metric`` base class: state held in ``Variable``s, updated with tensor ops only.
+
+Contract (what the trainer relies on):
+
+* every piece of state is a non-trainable ``kerafront.Variable`` created in ``__init__`` with
+  ``add_variable``; ``variables`` lists them in creation order;
+* ``update_state(y_true, y_pred, sample_weight=None)`` changes state only through
+  ``variable.assign`` / ``assign_add`` on tensors computed with ``kerafront.ops`` (no Python-side
+  accumulation, no ``.numpy()``), so it runs inside a compiled step under a
+  ``kerafront.variables.StatelessScope`` that records the new values;
+* ``result()`` is a tensor function of the state; ``reset_state()`` assigns the initial values.
+
+The ``stateless_*`` methods run the same code on explicit values (lists ordered like
+``variables``) and return new values, for compiled, functional training steps.
+"""
+
+from kerafront import config, ops
+from kerafront.losses.loss import _snake_case
+from kerafront.variables import StatelessScope, Variable
+
+
+class Metric:
+    """Base class of stateful metrics.
+
+    Args:
+        name: the metric's name, used as its key in logs.
+        dtype: the float dtype of the state and result (floatx when None).
+    """
+
+    def __init__(self, name=None, dtype=None):
+        self.name = name or _snake_case(type(self).__name__)
+        self.dtype = dtype or config.floatx()
+        self._variables = []
+        self._initial_values = []
+
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, name=None):
+        """Create a non-trainable state variable filled with ``initializer`` ("zeros" or a number)."""
+        fill = 0.0 if initializer == "zeros" else float(initializer)
+        dtype = dtype or self.dtype
+        value = ops.full(tuple(shape), fill, dtype=dtype)
+        variable = Variable(value, dtype=dtype, trainable=False, name=name)
+        variable.path = f"{self.name}/{name}"
+        self._variables.append(variable)
+        self._initial_values.append((tuple(shape), fill, dtype))
+        return variable
+
+    @property
+    def variables(self):
+        return list(self._variables)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        raise NotImplementedError(f"{type(self).__name__} must implement update_state.")
+
+    def result(self):
+        raise NotImplementedError(f"{type(self).__name__} must implement result.")
+
+    def reset_state(self):
+        """Assign every state variable its initial value."""
+        for variable, (shape, fill, dtype) in zip(self._variables, self._initial_values):
+            variable.assign(ops.full(shape, fill, dtype=dtype))
+
+    def __call__(self, *args, **kwargs):
+        """Update the state with one batch and return the running result."""
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    def _mapping(self, metric_values):
+        if len(metric_values) != len(self._variables):
+            raise ValueError(f"{type(self).__name__} {self.name!r}: expected {len(self._variables)} state values "
+                             f"(one per entry of .variables), got {len(metric_values)}.")
+        return dict(zip(self._variables, metric_values))
+
+    def stateless_update_state(self, metric_values, *args, **kwargs):
+        """``update_state`` on explicit state values; returns the new values (ordered like ``variables``)."""
+        with StatelessScope(self._mapping(metric_values)) as scope:
+            self.update_state(*args, **kwargs)
+        return [scope.get(v) for v in self._variables]
+
+    def stateless_result(self, metric_values):
+        """``result()`` computed from explicit state values."""
+        with StatelessScope(self._mapping(metric_values)):
+            return self.result()
+
+    def stateless_reset_state(self):
+        """The initial state values, without touching the variables."""
+        return [ops.full(shape, fill, dtype=dtype) for shape, fill, dtype in self._initial_values]
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name!r}>"

@@ -25,6 +25,7 @@ class _State:
 
     backend = None
     backend_name = None
+    impl = {}  # primitive name -> backend function (mutated in place; kerafront.ops holds a reference)
     overrides = {}
     floatx = "float32"
     image_data_format = "channels_last"
@@ -84,7 +85,13 @@ def set_backend(name):
     if not isinstance(name, str):
         raise TypeError(f"set_backend: expected a backend name (str), got {type(name).__name__}.")
     module = registry.load(name)
-    from kerafront.spec import OVERRIDABLE_COMPOSITES
+    from kerafront.spec import OVERRIDABLE_COMPOSITES, PRIMITIVES
+    missing = [op for op in PRIMITIVES if not hasattr(module, op)]
+    if missing:
+        raise ValueError(f"kerafront backend {name!r} lacks the primitives {', '.join(missing)}; it cannot be used "
+                         "(run its conformance suite: pytest conformance_tests --backend NAME).")
+    state.impl.clear()
+    state.impl.update({op: getattr(module, op) for op in PRIMITIVES})
     state.overrides = {op: getattr(module, op) for op in OVERRIDABLE_COMPOSITES if hasattr(module, op)}
     state.backend = module
     state.backend_name = name

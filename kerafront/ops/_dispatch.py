@@ -23,18 +23,17 @@ def _unwrap(args):
     return out
 
 
-def _needs_unwrap(args):
-    for a in args:
-        if isinstance(a, VariableBase) or (type(a) in (list, tuple) and a and isinstance(a[0], VariableBase)):
-            return True
-    return False
+_impl = state.impl  # primitive name -> the active backend's function; refilled in place by set_backend
+_maybe_variable = (VariableBase, list, tuple)
 
 
 def _make_primitive(name, spec_fn):
     def op(*args, **kwargs):
-        if _needs_unwrap(args):
-            args = _unwrap(args)
-        return getattr(state.backend, name)(*args, **kwargs)
+        for a in args:
+            if isinstance(a, _maybe_variable):
+                args = _unwrap(args)
+                break
+        return _impl[name](*args, **kwargs)
 
     functools.update_wrapper(op, spec_fn)
     op.__module__ = "kerafront.ops"

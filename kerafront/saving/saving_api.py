@@ -105,6 +105,15 @@ def _match(where, variables, arrays):
     return pairs
 
 
+def _match_by_order(where, variables, arrays):
+    """Pair variables with arrays by position (another instance's layer names may differ), as Keras does."""
+    if len(arrays) != len(variables):
+        raise ValueError(f"{where}: the file holds {len(arrays)} weights, the model has {len(variables)} "
+                         f"({', '.join(v.path for v in variables[:6])}{', ...' if len(variables) > 6 else ''}).")
+    renamed = {key: array for key, array in zip(_keyed(variables), arrays.values())}
+    return _match(where, variables, renamed)
+
+
 def _assign(pairs):
     for variable, array in pairs:
         variable.assign(array)
@@ -203,4 +212,4 @@ def load_weights(model, filepath):
     if not model.built:
         raise ValueError(f"load_weights: build the model (call it once or give input_shape) before loading "
                          f"weights from {path}.")
-    _assign(_match(path, model.variables, arrays))
+    _assign(_match_by_order(path, model.variables, arrays))

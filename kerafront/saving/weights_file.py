@@ -36,13 +36,14 @@ def encode(arrays, metadata=None):
     """Serialise ``{name: np.ndarray}`` (in the given order) into safetensors bytes."""
     header, chunks, offset = {}, [], 0
     for name, array in arrays.items():
-        array = np.ascontiguousarray(array)
+        shape = list(np.shape(array))
+        array = np.ascontiguousarray(array)  # (0-d arrays come back 1-d; the recorded shape stays ())
         dtype_name = "bfloat16" if array.dtype.name == "bfloat16" else array.dtype.name
         if dtype_name not in _NAMES:
             raise TypeError(f"save: weight {name!r} has dtype {array.dtype}, which cannot be saved; "
                             f"supported: {', '.join(_NAMES)}.")
         data = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
-        header[name] = {"dtype": _NAMES[dtype_name], "shape": list(array.shape),
+        header[name] = {"dtype": _NAMES[dtype_name], "shape": shape,
                         "data_offsets": [offset, offset + len(data)]}
         chunks.append(data)
         offset += len(data)

@@ -29,6 +29,8 @@ def to_numpy_tree(data, name):
                 raise TypeError(f"{name}: cannot convert {type(leaf).__name__} to an array ({error}).") from None
         if array.dtype == np.float64:
             array = array.astype(config.floatx())
+        elif array.dtype == np.int64 and (array.size == 0 or (array.min() >= -2**31 and array.max() < 2**31)):
+            array = array.astype(np.int32)  # labels and ids: int32 works on every backend (JAX lacks int64 by default)
         if array.dtype == object:
             raise TypeError(f"{name}: expected numeric arrays, got an object array (ragged nested lists?).")
         return array

@@ -59,10 +59,7 @@ class Trainer:
         """On the first batch: build the model, resolve losses/metrics per output, build the optimizer."""
         if self._steps is not None:
             return
-        x_tensor = data_module.to_tensor_tree(x)
-        if not self.built:
-            self(x_tensor, training=False)
-        predictions = self(x_tensor, training=False)
+        predictions = self(data_module.to_tensor_tree(x), training=False)
         names = getattr(self, "output_names", None)
         flat = tree.leaves(predictions)
         if not names or len(names) != len(flat):

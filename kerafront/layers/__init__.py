@@ -1,0 +1,27 @@
+"""Keras-style layers, written once over ``kerafront.ops`` (the contract: ``kerafront.layers.layer``)."""
+
+from kerafront.layers.convolutional import Conv1D, Conv2D, Conv2DTranspose
+from kerafront.layers.core import Activation, Dense, Embedding
+from kerafront.layers.depthwise import DepthwiseConv2D, SeparableConv2D
+from kerafront.layers.input_layer import Input, InputLayer
+from kerafront.layers.input_spec import InputSpec
+from kerafront.layers.lambda_layer import Lambda
+from kerafront.layers.layer import Layer
+from kerafront.layers.merging import Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract
+from kerafront.layers.normalization import BatchNormalization, LayerNormalization
+from kerafront.layers.pooling import (AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+                                      GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D)
+from kerafront.layers.regularization import Dropout, SpatialDropout2D
+from kerafront.layers.reshaping import Cropping2D, Flatten, Permute, RepeatVector, Reshape, UpSampling2D, ZeroPadding2D
+from kerafront.layers.symbolic import KerasTensor
+
+__all__ = [
+    "Layer", "InputSpec", "InputLayer", "KerasTensor", "Dense", "Activation", "Embedding", "Lambda",
+    "Conv1D", "Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D",
+    "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D", "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+    "BatchNormalization", "LayerNormalization", "Dropout", "SpatialDropout2D",
+    "Flatten", "Reshape", "Permute", "RepeatVector", "ZeroPadding2D", "Cropping2D", "UpSampling2D",
+    "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
+    "Input",
+]

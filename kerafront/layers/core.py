@@ -1,0 +1,146 @@
+"""Core layers: Dense, Activation, Embedding."""
+
+from kerafront import activations, constraints, initializers, ops, regularizers
+from kerafront.layers.input_spec import InputSpec
+from kerafront.layers.layer import Layer
+from kerafront.saving.serialization import serialize
+
+
+def _positive_int(value, what, layer):
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"{layer}: {what} must be a positive integer, got {value!r}.")
+    return value
+
+
+class Dense(Layer):
+    """Fully connected layer: ``activation(inputs @ kernel + bias)`` over the last axis.
+
+    Shapes: inputs ``(..., in)`` -> outputs ``(..., units)``; ``kernel`` ``(in, units)`` (Keras's
+    layout; torch's Linear stores the transpose), ``bias`` ``(units,)``. Defaults as Keras:
+    glorot-uniform kernel, zero bias. Parameters: ``in * units + units``.
+    """
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.units = _positive_int(units, "units", "Dense")
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.input_spec = InputSpec(min_ndim=2)
+
+    def build(self, input_shape):
+        in_features = input_shape[-1]
+        if in_features is None:
+            raise ValueError(f'Dense "{self.name}": the last axis of the input must be known, got shape {input_shape}.')
+        self.kernel = self.add_weight((in_features, self.units), initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
+                                      name="kernel")
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight((self.units,), initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint, name="bias")
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: in_features})
+
+    def call(self, inputs):
+        outputs = ops.matmul(inputs, self.kernel)
+        if self.bias is not None:
+            outputs = ops.add(outputs, self.bias)
+        return self.activation(outputs)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def _input_spec_hint(self):
+        return "Its kernel was built for that last-axis size; feed inputs with the same number of features."
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "units": self.units, "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
+            "kernel_initializer": serialize(self.kernel_initializer),
+            "bias_initializer": serialize(self.bias_initializer),
+            "kernel_regularizer": serialize(self.kernel_regularizer),
+            "bias_regularizer": serialize(self.bias_regularizer),
+            "activity_regularizer": serialize(self.activity_regularizer),
+            "kernel_constraint": serialize(self.kernel_constraint),
+            "bias_constraint": serialize(self.bias_constraint),
+        })
+        return config
+
+
+class Activation(Layer):
+    """Apply an activation (a name from ``kerafront.activations`` or a callable) elementwise."""
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+
+    def call(self, inputs):
+        return self.activation(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config["activation"] = activations.serialize(self.activation)
+        return config
+
+
+class Embedding(Layer):
+    """Map integer ids to dense vectors: ``embeddings[ids]``.
+
+    Shapes: inputs ``(...)`` integers in ``[0, input_dim)`` -> outputs ``(..., output_dim)``;
+    ``embeddings`` ``(input_dim, output_dim)``, initialised uniform in [-0.05, 0.05] (Keras's
+    ``"uniform"``). ``mask_zero=True`` makes ``compute_mask`` report id 0 as padding; no layer in
+    kerafront consumes masks yet, so it only serves custom layers that ask for it.
+    """
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
+                 embeddings_constraint=None, mask_zero=False, activity_regularizer=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.input_dim = _positive_int(input_dim, "input_dim", "Embedding")
+        self.output_dim = _positive_int(output_dim, "output_dim", "Embedding")
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        self.mask_zero = bool(mask_zero)
+        self._autocast = False
+
+    def build(self, input_shape=None):
+        self.embeddings = self.add_weight((self.input_dim, self.output_dim), initializer=self.embeddings_initializer,
+                                          regularizer=self.embeddings_regularizer,
+                                          constraint=self.embeddings_constraint, name="embeddings")
+
+    def call(self, inputs):
+        if ops.dtype(inputs) not in ("int32", "int64"):
+            inputs = ops.cast(inputs, "int32")
+        return ops.take(self.embeddings, inputs, axis=0)
+
+    def compute_mask(self, inputs, mask=None):
+        """``inputs != 0`` when ``mask_zero``, else ``None``."""
+        if not self.mask_zero:
+            return None
+        return ops.not_equal(inputs, 0)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape) + (self.output_dim,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "input_dim": self.input_dim, "output_dim": self.output_dim,
+            "embeddings_initializer": serialize(self.embeddings_initializer),
+            "embeddings_regularizer": serialize(self.embeddings_regularizer),
+            "embeddings_constraint": serialize(self.embeddings_constraint),
+            "activity_regularizer": serialize(self.activity_regularizer),
+            "mask_zero": self.mask_zero,
+        })
+        return config

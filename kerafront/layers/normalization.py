@@ -1,0 +1,191 @@
+"""BatchNormalization and LayerNormalization (Keras 3's formulas and defaults).
+
+Both compute ``x * inv + (beta - mean * inv)`` with ``inv = gamma / sqrt(variance + epsilon)``
+(epsilon inside the square root; default 1e-3), variances biased (divided by N).
+"""
+
+from kerafront import constraints, initializers, ops, regularizers
+from kerafront.layers.input_spec import InputSpec
+from kerafront.layers.layer import Layer
+from kerafront.saving.serialization import serialize
+
+
+def _normalize(inputs, mean, variance, gamma, beta, epsilon):
+    inv = ops.rsqrt(ops.add(variance, epsilon))
+    if gamma is not None:
+        inv = ops.multiply(inv, gamma)
+    shift = ops.negative(ops.multiply(mean, inv))
+    if beta is not None:
+        shift = ops.add(shift, beta)
+    return ops.add(ops.multiply(inputs, inv), shift)
+
+
+class _ScaleCenterMixin:
+    """gamma/beta arguments and weights shared by both normalizations."""
+
+    def _init_scale_center(self, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                           gamma_regularizer, beta_constraint, gamma_constraint):
+        self.center, self.scale = bool(center), bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+
+    def _build_scale_center(self, shape):
+        self.gamma = self.beta = None
+        if self.scale:
+            self.gamma = self.add_weight(shape, initializer=self.gamma_initializer, regularizer=self.gamma_regularizer,
+                                         constraint=self.gamma_constraint, name="gamma")
+        if self.center:
+            self.beta = self.add_weight(shape, initializer=self.beta_initializer, regularizer=self.beta_regularizer,
+                                        constraint=self.beta_constraint, name="beta")
+
+    def _scale_center_config(self):
+        return {"center": self.center, "scale": self.scale,
+                "beta_initializer": serialize(self.beta_initializer),
+                "gamma_initializer": serialize(self.gamma_initializer),
+                "beta_regularizer": serialize(self.beta_regularizer),
+                "gamma_regularizer": serialize(self.gamma_regularizer),
+                "beta_constraint": serialize(self.beta_constraint),
+                "gamma_constraint": serialize(self.gamma_constraint)}
+
+
+class BatchNormalization(_ScaleCenterMixin, Layer):
+    """Normalize each feature of ``axis`` over the batch (and spatial) axes.
+
+    Training (``training=True`` and the layer trainable): batch statistics normalize, and the
+    moving statistics become ``moving * momentum + batch * (1 - momentum)`` (``momentum`` is
+    Keras's keep rate, 0.99; torch's ``momentum=0.1`` is the complement). Inference: the moving
+    statistics normalize. A frozen layer (``trainable=False``) always runs in inference mode.
+    Weights: ``gamma``, ``beta`` (trainable), ``moving_mean``, ``moving_variance`` (not trainable),
+    each of shape ``(features,)``. Parameters: ``4 * features`` (2 trainable).
+    """
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
+                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                 synchronized=False, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(axis, int):
+            raise ValueError(f"BatchNormalization: axis must be an int, got {axis!r}.")
+        if synchronized:
+            raise ValueError("BatchNormalization: synchronized=True (cross-device statistics) is not supported.")
+        self.axis = axis
+        self.momentum = float(momentum)
+        self.epsilon = float(epsilon)
+        self._init_scale_center(center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                                gamma_regularizer, beta_constraint, gamma_constraint)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+
+    def build(self, input_shape):
+        rank = len(input_shape)
+        if not -rank <= self.axis < rank:
+            raise ValueError(f'BatchNormalization "{self.name}": axis {self.axis} is out of range for inputs of shape '
+                             f"{tuple(input_shape)}.")
+        self._axis = self.axis % rank
+        features = input_shape[self._axis]
+        if features is None:
+            raise ValueError(f'BatchNormalization "{self.name}": axis {self.axis} of the input must be known, got '
+                             f"{tuple(input_shape)}.")
+        self._build_scale_center((features,))
+        self.moving_mean = self.add_weight((features,), initializer=self.moving_mean_initializer, trainable=False,
+                                           name="moving_mean")
+        self.moving_variance = self.add_weight((features,), initializer=self.moving_variance_initializer,
+                                               trainable=False, name="moving_variance")
+        self._broadcast_shape = tuple(features if i == self._axis else 1 for i in range(rank))
+        self._reduction_axes = tuple(i for i in range(rank) if i != self._axis)
+        self.input_spec = InputSpec(ndim=rank, axes={self._axis: features})
+
+    def _broadcast(self, value):
+        if value is None or self._axis == len(self._broadcast_shape) - 1:
+            return value
+        return ops.reshape(value, self._broadcast_shape)
+
+    def call(self, inputs, training=None):
+        if training and self.trainable:
+            mean, variance = ops.moments(inputs, axes=self._reduction_axes)
+            self.moving_mean.assign(ops.add(ops.multiply(self.moving_mean, self.momentum),
+                                            ops.multiply(mean, 1.0 - self.momentum)))
+            self.moving_variance.assign(ops.add(ops.multiply(self.moving_variance, self.momentum),
+                                                ops.multiply(variance, 1.0 - self.momentum)))
+        else:
+            mean, variance = self.moving_mean.value, self.moving_variance.value
+        gamma = None if self.gamma is None else self.gamma.value
+        beta = None if self.beta is None else self.beta.value
+        return _normalize(inputs, self._broadcast(mean), self._broadcast(variance), self._broadcast(gamma),
+                          self._broadcast(beta), self.epsilon)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,
+                       "moving_mean_initializer": serialize(self.moving_mean_initializer),
+                       "moving_variance_initializer": serialize(self.moving_variance_initializer),
+                       **self._scale_center_config()})
+        return config
+
+
+class LayerNormalization(_ScaleCenterMixin, Layer):
+    """Normalize each example over ``axis`` (an int or a list; the last axis by default).
+
+    Weights ``gamma`` then ``beta`` of shape ``[input_shape[a] for a in axis]``.
+    ``rms_scaling=True`` (deprecated in Keras, kept for config compatibility) ignores ``center``
+    and multiplies ``x / sqrt(var(x) + epsilon)`` by gamma, exactly as Keras does.
+    """
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False, beta_initializer="zeros",
+                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = list(axis) if isinstance(axis, (list, tuple)) else int(axis)
+        self.epsilon = float(epsilon)
+        self.rms_scaling = bool(rms_scaling)
+        self._init_scale_center(center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                                gamma_regularizer, beta_constraint, gamma_constraint)
+
+    def _axes(self, rank):
+        axes = [self.axis] if isinstance(self.axis, int) else self.axis
+        for a in axes:
+            if not -rank <= a < rank:
+                raise ValueError(f'LayerNormalization "{self.name}": axis {a} is out of range for rank-{rank} inputs.')
+        return sorted(a % rank for a in axes)
+
+    def build(self, input_shape):
+        rank = len(input_shape)
+        self._axes_resolved = self._axes(rank)
+        shape = tuple(input_shape[a] for a in self._axes_resolved)
+        if any(d is None for d in shape):
+            raise ValueError(f'LayerNormalization "{self.name}": the normalized axes of {tuple(input_shape)} must be known.')
+        self._build_scale_center(shape)
+        self._broadcast_shape = tuple(input_shape[i] if i in self._axes_resolved else 1 for i in range(rank))
+        self._needs_reshape = self._axes_resolved != [rank - 1]
+        self.input_spec = InputSpec(ndim=rank, axes={a: input_shape[a] for a in self._axes_resolved})
+
+    def _broadcast(self, weight):
+        if weight is None:
+            return None
+        return ops.reshape(weight, self._broadcast_shape) if self._needs_reshape else weight.value
+
+    def call(self, inputs):
+        axes = tuple(self._axes_resolved)
+        gamma = self._broadcast(self.gamma)
+        if self.rms_scaling:
+            outputs = ops.multiply(inputs, ops.rsqrt(ops.add(ops.var(inputs, axis=axes, keepdims=True), self.epsilon)))
+            return outputs if gamma is None else ops.multiply(outputs, gamma)
+        mean, variance = ops.moments(inputs, axes=axes, keepdims=True)
+        return _normalize(inputs, mean, variance, gamma, self._broadcast(self.beta), self.epsilon)
+
+    def compute_output_shape(self, input_shape):
+        self._axes(len(input_shape))
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"axis": self.axis, "epsilon": self.epsilon, "rms_scaling": self.rms_scaling,
+                       **self._scale_center_config()})
+        return config

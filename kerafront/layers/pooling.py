@@ -1,0 +1,131 @@
+"""Pooling layers: windowed max/average (1-D, 2-D) and global max/average over the spatial axes.
+
+``strides`` defaults to ``pool_size``. Average pooling with ``padding="same"`` divides each window by
+its count of real (unpadded) elements, as TensorFlow/Keras do (torch counts padding by default).
+"""
+
+from kerafront import ops
+from kerafront.layers import _utils
+from kerafront.layers.input_spec import InputSpec
+from kerafront.layers.layer import Layer
+
+
+class BasePooling(Layer):
+    """``rank``-D windowed pooling with ``pool_fn`` (``ops.max_pool`` or ``ops.average_pool``)."""
+
+    rank = 2
+    mode = "max"
+
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        cls = type(self).__name__
+        self.pool_size = _utils.normalize_tuple(pool_size, self.rank, "pool_size", cls)
+        self.strides = _utils.normalize_tuple(strides if strides is not None else self.pool_size, self.rank,
+                                              "strides", cls)
+        self.padding = _utils.normalize_padding(padding, cls)
+        self.data_format = _utils.normalize_data_format(data_format, cls)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def build(self, input_shape):
+        self.compute_output_shape(input_shape)  # a clear error for inputs smaller than the window
+
+    def call(self, inputs):
+        pool = ops.max_pool if self.mode == "max" else ops.average_pool
+        return pool(inputs, self.pool_size, strides=self.strides, padding=self.padding, data_format=self.data_format)
+
+    def compute_output_shape(self, input_shape):
+        batch, spatial, channels = _utils.split_shape(input_shape, self.data_format)
+        out = tuple(_utils.conv_output_length(n, p, s, self.padding) for n, p, s in
+                    zip(spatial, self.pool_size, self.strides))
+        if any(n is not None and n <= 0 for n in out):
+            raise ValueError(f'{type(self).__name__} "{self.name}": input shape {tuple(input_shape)} is smaller than '
+                             f"pool_size {self.pool_size} (padding {self.padding!r}).")
+        return _utils.join_shape(batch, out, channels, self.data_format)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"pool_size": self.pool_size, "strides": self.strides, "padding": self.padding,
+                       "data_format": self.data_format})
+        return config
+
+
+class MaxPooling1D(BasePooling):
+    """Max over windows of ``pool_size`` steps: ``(batch, steps, channels)`` -> ``(batch, new_steps, channels)``."""
+
+    rank, mode = 1, "max"
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides=strides, padding=padding, data_format=data_format, **kwargs)
+
+
+class MaxPooling2D(BasePooling):
+    """Max over ``pool_size`` windows: ``(batch, rows, cols, channels)`` -> ``(batch, new_rows, new_cols, channels)``."""
+
+    rank, mode = 2, "max"
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides=strides, padding=padding, data_format=data_format, **kwargs)
+
+
+class AveragePooling1D(BasePooling):
+    """Mean over windows of ``pool_size`` steps."""
+
+    rank, mode = 1, "average"
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides=strides, padding=padding, data_format=data_format, **kwargs)
+
+
+class AveragePooling2D(BasePooling):
+    """Mean over ``pool_size`` windows."""
+
+    rank, mode = 2, "average"
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides=strides, padding=padding, data_format=data_format, **kwargs)
+
+
+class BaseGlobalPooling(Layer):
+    """Reduce all spatial axes: ``(batch, *spatial, channels)`` -> ``(batch, channels)``
+    (``keepdims=True`` keeps the spatial axes with size 1)."""
+
+    rank = 2
+    mode = "max"
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = _utils.normalize_data_format(data_format, type(self).__name__)
+        self.keepdims = bool(keepdims)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def call(self, inputs):
+        axes = _utils.spatial_axes(self.rank + 2, self.data_format)
+        reduce = ops.max if self.mode == "max" else ops.mean
+        return reduce(inputs, axis=axes, keepdims=self.keepdims)
+
+    def compute_output_shape(self, input_shape):
+        batch, spatial, channels = _utils.split_shape(input_shape, self.data_format)
+        if self.keepdims:
+            return _utils.join_shape(batch, (1,) * len(spatial), channels, self.data_format)
+        return (batch, channels)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"data_format": self.data_format, "keepdims": self.keepdims})
+        return config
+
+
+class GlobalMaxPooling1D(BaseGlobalPooling):
+    rank, mode = 1, "max"
+
+
+class GlobalMaxPooling2D(BaseGlobalPooling):
+    rank, mode = 2, "max"
+
+
+class GlobalAveragePooling1D(BaseGlobalPooling):
+    rank, mode = 1, "average"
+
+
+class GlobalAveragePooling2D(BaseGlobalPooling):
+    rank, mode = 2, "average"

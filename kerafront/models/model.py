@@ -1,0 +1,150 @@
+"""``Model``: a ``Layer`` with the training API (``kerafront.training.trainer.Trainer``).
+
+Three ways to make one, as in Keras:
+
+* functional: ``Model(inputs, outputs)`` (returns a ``Functional``, see ``functional.py``);
+* ``Sequential([...])`` (``sequential.py``);
+* subclassing: define layers in ``__init__`` and the forward pass in ``call``. Sub-layers build
+  lazily on the first call; ``model.build(input_shape)`` builds ahead of time.
+"""
+
+from kerafront.layers.layer import Layer
+from kerafront.layers.symbolic import KerasTensor, map_shapes
+from kerafront.training.trainer import Trainer
+from kerafront.variables import StatelessScope
+
+
+def _is_functional_call(args, kwargs):
+    return len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs
+
+
+class Model(Trainer, Layer):
+    """Base of all models; ``Model(inputs, outputs)`` makes a functional model."""
+
+    _UNTRACKED = Layer._UNTRACKED | {"_functional", "_model_inputs", "_model_outputs", "_inputs_struct",
+                                     "_outputs_struct", "_nodes"}
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and _is_functional_call(args, kwargs):
+            from kerafront.models.functional import Functional
+            return Functional.__new__(Functional, *args, **kwargs)
+        return super().__new__(cls, *args, **kwargs)
+
+    def __init__(self, *args, **kwargs):
+        if args:
+            raise TypeError(f"{type(self).__name__}: unexpected positional arguments {args!r}. Use Model(inputs, "
+                            "outputs) for a functional model, or subclass Model and pass keyword arguments.")
+        Layer.__init__(self, **kwargs)
+        if "__init__" in Trainer.__dict__:
+            Trainer.__init__(self)
+
+    # ------------------------------------------------------------------------------------------
+    # Building
+
+    def _build_on_call(self, inputs, shapes):
+        """First call of a subclassed model: sub-layers build lazily while ``call`` runs."""
+        Layer.build(self, shapes)
+
+    def build(self, input_shape=None):
+        """Build a subclassed model for inputs of ``input_shape`` (batch axis included, may be None).
+
+        Runs ``call`` on symbolic inputs (only shape inference). When ``call`` computes with
+        ``kerafront.ops`` directly, which symbolic tensors cannot feed, ``call`` runs once on zeros
+        of that shape (``None`` dims as 1) with variable updates discarded.
+        """
+        if input_shape is None:
+            raise ValueError(f'Model "{self.name}".build needs an input_shape, e.g. model.build((None, 4)).')
+        symbolic = map_shapes(lambda s: KerasTensor(s, self.dtype), input_shape)
+        try:
+            self.call(symbolic)
+        except TypeError:
+            from kerafront import ops
+            zeros = map_shapes(lambda s: ops.zeros(tuple(1 if d is None else d for d in s), dtype=self.dtype),
+                               input_shape)
+            with StatelessScope():
+                self.call(zeros)
+
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        """Symbolic outputs of a subclassed model: its own ``compute_output_shape`` when defined,
+        else ``call`` run on the symbolic inputs (its layers infer shapes; no kernel runs)."""
+        if type(self).compute_output_shape is not Layer.compute_output_shape:
+            return super().compute_output_spec(inputs, *args, **kwargs)
+        try:
+            return self.call(inputs, *args, **kwargs)
+        except TypeError as error:
+            raise TypeError(f'Model "{self.name}" cannot infer its output shape from symbolic inputs: {error} '
+                            "Define compute_output_shape(self, input_shape) on the model.") from error
+
+    # ------------------------------------------------------------------------------------------
+    # Introspection
+
+    @property
+    def layers(self):
+        """The model's direct sub-layers, in the order they were assigned."""
+        return self._tracked_children()[0]
+
+    def get_layer(self, name=None, index=None):
+        """The layer called ``name``, or at position ``index`` of ``layers``."""
+        if (name is None) == (index is None):
+            raise ValueError(f'Model "{self.name}".get_layer: pass exactly one of name= or index=.')
+        layers = self.layers
+        if index is not None:
+            if not -len(layers) <= index < len(layers):
+                raise ValueError(f'Model "{self.name}" has {len(layers)} layers; index {index} is out of range.')
+            return layers[index]
+        for layer in layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f'Model "{self.name}" has no layer named {name!r}. Layers: {[l.name for l in layers]}.')
+
+    @property
+    def inputs(self):
+        """Symbolic inputs (a list of KerasTensors) of a functional/Sequential model; None otherwise."""
+        return getattr(self, "_model_inputs", None)
+
+    @property
+    def outputs(self):
+        return getattr(self, "_model_outputs", None)
+
+    @property
+    def input_shape(self):
+        return _single_or_list([t.shape for t in self._require_graph("input_shape").inputs])
+
+    @property
+    def output_shape(self):
+        return _single_or_list([t.shape for t in self._require_graph("output_shape").outputs])
+
+    def _require_graph(self, what):
+        if self.inputs is None:
+            raise ValueError(f'Model "{self.name}" has no {what}: it is not a functional model nor a built Sequential '
+                             "model.")
+        return self
+
+    # ------------------------------------------------------------------------------------------
+    # Saving (implemented in kerafront.saving)
+
+    def save(self, filepath):
+        """Save architecture, weights and compile state to ``filepath`` (``kerafront.saving.save_model``)."""
+        from kerafront.saving import save_model
+        return save_model(self, filepath)
+
+    def save_weights(self, filepath):
+        """Write every variable to ``filepath`` (``kerafront.saving.save_weights``)."""
+        from kerafront.saving import save_weights
+        return save_weights(self, filepath)
+
+    def load_weights(self, filepath):
+        """Load variables written by ``save_weights`` or ``save`` (``kerafront.saving.load_weights``)."""
+        from kerafront.saving import load_weights
+        return load_weights(self, filepath)
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False):
+        """Print a table of layers (type), output shapes and parameter counts, then the totals
+        (Keras's counts: trainable and non-trainable weights; seed states are not counted)."""
+        from kerafront.models.summary import print_summary
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      expand_nested=expand_nested, show_trainable=show_trainable)
+
+
+def _single_or_list(items):
+    return items[0] if len(items) == 1 else items

@@ -13,7 +13,7 @@ from kerafront.ops._dispatch import primitives as P
 from kerafront.ops.nn import dropout_mask
 from kerafront.variables import Variable
 
-_global_rng = np.random.default_rng()
+_global_rng = None  # created on first use: numpy.random costs import time
 
 
 def set_global_seed(seed):
@@ -24,12 +24,16 @@ def set_global_seed(seed):
 
 
 def global_rng():
+    """The process-wide NumPy generator (seeded by ``set_global_seed``, else from OS entropy)."""
+    global _global_rng
+    if _global_rng is None:
+        _global_rng = np.random.default_rng()
     return _global_rng
 
 
 def draw_seed():
     """A fresh int seed from the global generator."""
-    return int(_global_rng.integers(0, 2**31 - 1))
+    return int(global_rng().integers(0, 2**31 - 1))
 
 
 class SeedGenerator:

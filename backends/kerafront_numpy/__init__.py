@@ -27,3 +27,4 @@ from kerafront_numpy._random import random_normal, random_shuffle, random_unifor
 from kerafront_numpy._reduce import all, any, argmax, argmin, cumsum, max, mean, min, prod, std, sum, var
 from kerafront_numpy._shape import (broadcast_to, concatenate, expand_dims, flip, pad, repeat, reshape, slice,
                                     split, squeeze, stack, tile, transpose)
+from kerafront_numpy._optim import fused_optimizer_update  # noqa: E402  (optional fast path)

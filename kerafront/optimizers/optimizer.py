@@ -283,8 +283,14 @@ class Optimizer:
         """Hyperparameters passed to a backend's ``fused_optimizer_update`` (subclasses extend)."""
         return {}
 
+    def _update_is_the_fused_kinds(self):
+        """False when a subclass overrides the update of the class that declared ``fused_kind``."""
+        owner = next(cls for cls in type(self).__mro__ if "fused_kind" in cls.__dict__)
+        return all(getattr(type(self), name) is getattr(owner, name)
+                   for name in ("update_step", "prepare_step", "fused_hyperparameters"))
+
     def _fused_update(self, grads, variables, learning_rate):
-        if self.fused_kind is None:
+        if self.fused_kind is None or not self._update_is_the_fused_kinds():
             return False
         fused = getattr(config.backend_module(), "fused_optimizer_update", None)
         if fused is None:

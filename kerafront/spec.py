@@ -10,8 +10,9 @@ General rules, for every primitive:
 * Tensors are the framework's native type (``np.ndarray``, ``torch.Tensor``, ``jax.Array``,
   ``tf.Tensor``); no wrapper. Tensor arguments also accept Python scalars and NumPy arrays.
 * Binary elementwise ops broadcast like NumPy and promote dtypes with
-  ``kerafront.dtypes.result_type`` (Python scalars are weak). Unary float math on an integer
-  tensor computes in floatx.
+  ``kerafront.dtypes.result_type`` (Python scalars are weak). Unary float math (exp, log, sqrt,
+  sin, ...) on an integer tensor computes in floatx; ``floor``, ``ceil``, ``round``, ``abs``,
+  ``sign``, ``negative`` and ``square`` keep an integer dtype.
 * ``axis`` may be an int, a tuple of ints or ``None`` (all axes); negative axes count from the end.
 * ``dtype`` arguments are kerafront dtype strings (``"float32"``...); ``None`` means: floatx for
   float results of creation ops, otherwise inferred.

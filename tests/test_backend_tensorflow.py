@@ -16,7 +16,9 @@ import sys
 import numpy as np
 import pytest
 
-tf = pytest.importorskip("tensorflow")
+# Import TensorFlow through the backend (once per process): it skips Keras and JAX, which a plain
+# ``import tensorflow`` would pull in.
+tf = pytest.importorskip("kerafront_tensorflow").tf
 
 import kerafront  # noqa: E402
 from kerafront import dtypes, ops  # noqa: E402

@@ -1,0 +1,307 @@
+"""Shape manipulation, gathers, scatter and sorting (see ``kerafront.spec``).
+
+Shape errors are checked in Python on static shapes (dimensions unknown while tracing are skipped)
+so that bad input raises ``ValueError`` naming the op and the shapes instead of an
+``InvalidArgumentError`` from a kernel.
+"""
+
+import builtins
+import math
+
+import numpy as np
+
+from kerafront_tensorflow._convert import Tensor, convert_to_tensor, operands, static_shape, tf
+
+
+def _known(dims):
+    return builtins.all(isinstance(d, int) for d in dims)
+
+
+def _normalize_axis(op, axis, rank):
+    if not -rank <= axis < rank:
+        raise ValueError(f"{op}: axis {axis} is out of range for a tensor of rank {rank}.")
+    return axis % rank
+
+
+def reshape(x, newshape):
+    """One entry may be -1; ``ValueError`` naming both shapes when the sizes differ."""
+    x = convert_to_tensor(x)
+    if isinstance(newshape, (int, np.integer)):
+        newshape = (int(newshape),)
+    if isinstance(newshape, Tensor):
+        return tf.reshape(x, newshape)
+    newshape = tuple(newshape)
+    old = static_shape(x)
+    if _known(old) and _known(newshape):
+        if builtins.sum(1 for d in newshape if d == -1) > 1 or builtins.any(d < -1 for d in newshape):
+            raise ValueError(f"reshape: invalid target shape {newshape} (at most one -1, no other negatives).")
+        size, known = math.prod(old), math.prod(d for d in newshape if d != -1)
+        if (-1 in newshape and (known == 0 or size % known)) or (-1 not in newshape and size != known):
+            raise ValueError(f"reshape: cannot reshape a tensor of shape {old} (size {size}) into shape {newshape}.")
+    return tf.reshape(x, newshape)
+
+
+def transpose(x, axes=None):
+    x = convert_to_tensor(x)
+    if axes is None:
+        return tf.transpose(x)
+    rank = x.shape.rank
+    axes = tuple(axes)
+    if sorted(a % rank for a in axes) != list(range(rank)) or len(axes) != rank:
+        raise ValueError(f"transpose: axes {axes} are not a permutation of the {rank} axes of shape "
+                         f"{static_shape(x)}.")
+    return tf.transpose(x, [a % rank for a in axes])
+
+
+def expand_dims(x, axis):
+    """``axis`` int or tuple; positions refer to the output, as in NumPy."""
+    x = convert_to_tensor(x)
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    out_rank = x.shape.rank + len(axes)
+    for a in sorted(_normalize_axis("expand_dims", a, out_rank) for a in axes):
+        x = tf.expand_dims(x, a)
+    return x
+
+
+def squeeze(x, axis=None):
+    x = convert_to_tensor(x)
+    if axis is None:
+        return tf.squeeze(x)
+    dims = static_shape(x)
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = [_normalize_axis("squeeze", a, len(dims)) for a in axes]
+    for a in axes:
+        if dims[a] is not None and dims[a] != 1:
+            raise ValueError(f"squeeze: axis {a} of shape {dims} has size {dims[a]}, not 1.")
+    return tf.squeeze(x, axes) if axes else x
+
+
+def broadcast_to(x, shape):
+    x = convert_to_tensor(x)
+    shape = tuple(shape) if not isinstance(shape, int) else (shape,)
+    dims = static_shape(x)
+    ok = len(dims) <= len(shape) and builtins.all(
+        d is None or not isinstance(s, int) or d in (1, s) for d, s in zip(reversed(dims), reversed(shape)))
+    if not ok:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {dims} to {shape}.")
+    return tf.broadcast_to(x, shape)
+
+
+def _check_same_rank(op, tensors, axis, skip_axis):
+    shapes = [static_shape(t) for t in tensors]
+    rank = len(shapes[0])
+    for s in shapes:
+        if len(s) != rank:
+            raise ValueError(f"{op}: all inputs must have the same rank, got shapes {shapes}.")
+    if skip_axis and rank:
+        axis = _normalize_axis(op, axis, rank)
+    for d in range(rank):
+        if skip_axis and d == axis:
+            continue
+        sizes = {s[d] for s in shapes if s[d] is not None}
+        if len(sizes) > 1:
+            what = "except along the concatenation axis" if skip_axis else ""
+            raise ValueError(f"{op}: input shapes must match {what}, got {shapes}.")
+
+
+def concatenate(xs, axis=0):
+    tensors = operands(*xs)
+    if not tensors:
+        raise ValueError("concatenate: needs at least one tensor.")
+    _check_same_rank("concatenate", tensors, axis, skip_axis=True)
+    return tf.concat(tensors, axis)
+
+
+def stack(xs, axis=0):
+    tensors = operands(*xs)
+    if not tensors:
+        raise ValueError("stack: needs at least one tensor.")
+    _check_same_rank("stack", tensors, axis, skip_axis=False)
+    return tf.stack(tensors, axis)
+
+
+def split(x, indices_or_sections, axis=0):
+    """An int must divide the axis; a list of split points gives ``x[p_i:p_{i+1}]`` pieces (NumPy)."""
+    x = convert_to_tensor(x)
+    rank = x.shape.rank
+    axis = _normalize_axis("split", axis, rank)
+    size = static_shape(x)[axis]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        sections = int(indices_or_sections)
+        if sections <= 0 or (size is not None and size % sections):
+            raise ValueError(f"split: {sections} sections do not divide axis {axis} of size {size} "
+                             f"(shape {static_shape(x)}); pass split points instead.")
+        return tf.split(x, sections, axis)
+    points = [int(p) for p in indices_or_sections]
+    bounds = [None] + points + [None]
+    lead = (builtins.slice(None),) * axis
+    return [x[lead + (builtins.slice(a, b),)] for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def tile(x, repeats):
+    x = convert_to_tensor(x)
+    repeats = [int(repeats)] if isinstance(repeats, (int, np.integer)) else [int(r) for r in repeats]
+    rank = x.shape.rank
+    if len(repeats) > rank:
+        x = tf.reshape(x, [1] * (len(repeats) - rank) + list(shape_list(x)))
+    repeats = [1] * (x.shape.rank - len(repeats)) + repeats
+    return tf.tile(x, repeats)
+
+
+def shape_list(x):
+    """Shape entries as ints where static, else scalar tensors."""
+    dims = static_shape(x)
+    if None not in dims:
+        return list(dims)
+    dynamic = tf.shape(x)
+    return [dynamic[i] if d is None else d for i, d in enumerate(dims)]
+
+
+def repeat(x, repeats, axis=None):
+    x = convert_to_tensor(x)
+    if axis is not None:
+        axis = _normalize_axis("repeat", axis, x.shape.rank)
+    return tf.repeat(x, repeats, axis=axis)
+
+
+_PAD_MODES = {"constant": "CONSTANT", "reflect": "REFLECT", "symmetric": "SYMMETRIC"}
+
+
+def _pad_pairs(pad_width, rank):
+    """``pad_width`` as ``rank`` pairs: an int, one (before, after) pair, or one pair per axis."""
+    array = np.asarray(pad_width, dtype=np.int64)
+    if array.ndim == 0:
+        array = np.full((rank, 2), int(array))
+    elif array.shape in ((2,), (1, 2)):
+        array = np.tile(array.reshape(1, 2), (rank, 1))
+    elif array.shape == (rank, 1):
+        array = np.tile(array, (1, 2))
+    if array.shape != (rank, 2):
+        raise ValueError(f"pad: pad_width must be an int, a (before, after) pair or {rank} pairs, got {pad_width!r}.")
+    if (array < 0).any():
+        raise ValueError(f"pad: pad_width must be non-negative, got {pad_width!r}.")
+    return array.tolist()
+
+
+def pad(x, pad_width, mode="constant", constant_values=0):
+    """``mode``: constant, reflect (pad < size) or symmetric (pad <= size) per axis."""
+    x = convert_to_tensor(x)
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad: mode must be one of {tuple(_PAD_MODES)}, got {mode!r}.")
+    pairs = _pad_pairs(pad_width, x.shape.rank)
+    dims = static_shape(x)
+    if mode != "constant":
+        for axis, ((before, after), size) in enumerate(zip(pairs, dims)):
+            limit = size - 1 if mode == "reflect" else size
+            if size is not None and builtins.max(before, after) > limit:
+                raise ValueError(f"pad: mode {mode!r} needs padding <= {limit} on axis {axis} of shape {dims}, "
+                                 f"got {(before, after)}.")
+        return tf.pad(x, pairs, mode=_PAD_MODES[mode])
+    return tf.pad(x, pairs, constant_values=tf.cast(constant_values, x.dtype))
+
+
+def flip(x, axis=None):
+    x = convert_to_tensor(x)
+    rank = x.shape.rank
+    if axis is None:
+        axes = list(range(rank))
+    else:
+        axes = [_normalize_axis("flip", a, rank) for a in ((axis,) if isinstance(axis, int) else axis)]
+    return tf.reverse(x, axes)
+
+
+def slice(x, start_indices, shape):
+    x = convert_to_tensor(x)
+    return tf.slice(x, list(start_indices), list(shape))
+
+
+def _indices(op, indices, size):
+    """int32 indices with negatives wrapped; eager indices out of ``[-size, size)`` raise ValueError."""
+    if isinstance(indices, Tensor):
+        if indices.dtype.is_floating or indices.dtype is tf.bool:
+            raise TypeError(f"{op}: indices must be integers, got dtype {indices.dtype.name}.")
+        if hasattr(indices, "numpy") and size is not None:
+            indices = indices.numpy()
+        else:
+            indices = tf.cast(indices, tf.int32)
+            if size is None:
+                return indices
+            return tf.where(indices < 0, indices + size, indices)
+    array = np.asarray(indices)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{op}: indices must be integers, got dtype {array.dtype}.")
+    if size is not None and array.size and (array.min() < -size or array.max() >= size):
+        raise ValueError(f"{op}: index out of range for axis of size {size} "
+                         f"(got indices in [{array.min()}, {array.max()}]).")
+    if size is not None:
+        array = np.where(array < 0, array + size, array)
+    return tf.constant(array.astype(np.int32))
+
+
+def take(x, indices, axis=None):
+    x = convert_to_tensor(x)
+    if axis is None:
+        x, axis = tf.reshape(x, [-1]), 0
+    axis = _normalize_axis("take", axis, x.shape.rank)
+    return tf.gather(x, _indices("take", indices, static_shape(x)[axis]), axis=axis)
+
+
+def take_along_axis(x, indices, axis=None):
+    """NumPy's ``take_along_axis``: the non-``axis`` dims of ``x`` and ``indices`` broadcast."""
+    x = convert_to_tensor(x)
+    if axis is None:
+        x, axis = tf.reshape(x, [-1]), 0
+    rank = x.shape.rank
+    axis = _normalize_axis("take_along_axis", axis, rank)
+    indices = _indices("take_along_axis", indices, static_shape(x)[axis])
+    if indices.shape.rank != rank:
+        raise ValueError(f"take_along_axis: indices must have the rank of x ({rank}), got shape "
+                         f"{static_shape(indices)} for x of shape {static_shape(x)}.")
+    x_dims, i_dims = static_shape(x), static_shape(indices)
+    if builtins.any(a != b and not (a is None and b is None)
+                    for d, (a, b) in enumerate(zip(x_dims, i_dims)) if d != axis):
+        x_shape, i_shape = tf.shape(x), tf.shape(indices)
+        batch = tf.broadcast_dynamic_shape(tf.tensor_scatter_nd_update(x_shape, [[axis]], [1]),
+                                           tf.tensor_scatter_nd_update(i_shape, [[axis]], [1]))
+        x = tf.broadcast_to(x, tf.tensor_scatter_nd_update(batch, [[axis]], [x_shape[axis]]))
+        indices = tf.broadcast_to(indices, tf.tensor_scatter_nd_update(batch, [[axis]], [i_shape[axis]]))
+    if axis == rank - 1:
+        return tf.gather(x, indices, axis=axis, batch_dims=axis)
+    perm = [d for d in range(rank) if d != axis] + [axis]
+    inverse = [perm.index(d) for d in range(rank)]
+    out = tf.gather(tf.transpose(x, perm), tf.transpose(indices, perm), axis=rank - 1, batch_dims=rank - 1)
+    return tf.transpose(out, inverse)
+
+
+def scatter(indices, values, shape):
+    """``tf.scatter_nd``: duplicates add up."""
+    values = convert_to_tensor(values)
+    indices = convert_to_tensor(indices, "int32")
+    return tf.scatter_nd(indices, values, list(shape))
+
+
+def sort(x, axis=-1):
+    """Ascending and stable (TensorFlow sorts through ``top_k``, which keeps the lower index first)."""
+    x = convert_to_tensor(x)
+    if 0 in static_shape(x):
+        return tf.identity(x)  # TensorFlow's sort gradient fails on empty tensors
+    if x.dtype is tf.bool:
+        return tf.cast(tf.sort(tf.cast(x, tf.int32), axis=axis), tf.bool)
+    return tf.sort(x, axis=axis)
+
+
+def argsort(x, axis=-1):
+    x = convert_to_tensor(x)
+    if x.dtype is tf.bool:
+        x = tf.cast(x, tf.int32)
+    return tf.argsort(x, axis=axis, stable=True)
+
+
+def top_k(x, k, sorted=True):
+    """``(values, int32 indices)`` of the ``k`` largest along the last axis; ties keep the lower index first."""
+    x = convert_to_tensor(x)
+    n = static_shape(x)[-1] if x.shape.rank else None
+    if x.shape.rank == 0 or (n is not None and not 0 <= k <= n):
+        raise ValueError(f"top_k: k={k} must be in [0, {n}] for the last axis of shape {static_shape(x)}.")
+    result = tf.math.top_k(x, k=k, sorted=sorted)
+    return result.values, result.indices

@@ -65,6 +65,24 @@ def test_convert_follows_kerafront_defaults(K):
         np.testing.assert_array_equal(_np(K.convert_to_tensor(readonly)), [3, 2, 1, 0])
 
 
+def test_convert_never_shares_memory_with_numpy(K):
+    array = np.zeros(3, np.float32)
+    tensor = K.convert_to_tensor(array)
+    tensor.add_(1.0)
+    assert array.tolist() == [0, 0, 0]
+
+
+def test_fused_optimizer_update_declines_what_it_cannot_fuse(K):
+    lr, step = K.convert_to_tensor(0.1), K.convert_to_tensor(1.0)
+    params, grads = [K.ones((2,))], [K.ones((2,))]
+    assert K.fused_optimizer_update("nadam", params, grads, {}, lr, step, {}, True) is None
+    mixed = [K.ones((2,), "float64")]
+    assert K.fused_optimizer_update("sgd", params, mixed, {}, lr, step, {"momentum": 0.0}, True) is None
+    new_params, _ = K.fused_optimizer_update("sgd", params, grads, {}, lr, step, {"momentum": 0.0}, False)
+    np.testing.assert_allclose(_np(new_params[0]), [0.9, 0.9])
+    np.testing.assert_array_equal(_np(params[0]), [1, 1])  # not in place: inputs untouched
+
+
 def test_convert_to_numpy_copies_and_handles_bfloat16_and_grad(K):
     t = torch.ones(2, requires_grad=True)
     out = K.convert_to_numpy(t)
@@ -256,6 +274,30 @@ def test_single_channel_gradients_match_the_reference(K, op, data_format):
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_conv_bias_equals_conv_plus_bias(K, data_format):
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(2, 6, 6, 3) if data_format == "channels_last" else (2, 3, 6, 6)).astype(np.float32)
+    kernel, bias = rng.normal(size=(3, 3, 3, 4)).astype(np.float32), rng.normal(size=(4,)).astype(np.float32)
+    shaped = bias if data_format == "channels_last" else bias.reshape(4, 1, 1)
+    kwargs = {"strides": 2, "padding": "same", "data_format": data_format}
+
+    def fused(a, k, b):
+        return K.sum(K.square(K.conv_bias(a, k, b, **kwargs)))
+
+    def separate(a, k, b):
+        return K.sum(K.square(K.add(K.conv(a, k, **kwargs), K.reshape(b, shaped.shape))))
+
+    args = [K.convert_to_tensor(a) for a in (x, kernel, bias)]
+    (v1, g1), (v2, g2) = [K.value_and_grad(f, argnums=(0, 1, 2))(*args) for f in (fused, separate)]
+    np.testing.assert_allclose(_np(v1), _np(v2), rtol=1e-5)
+    for a, b in zip(g1, g2):
+        np.testing.assert_allclose(_np(a), _np(b), rtol=1e-4, atol=1e-4)
+    assert K.dtype(K.conv_bias(x, kernel, bias.astype(np.float64), **kwargs)) == "float64"  # promotes like add
+    with pytest.raises(ValueError, match=r"bias must have shape \(4,\)"):
+        K.conv_bias(x, kernel, np.ones(3, np.float32), **kwargs)
+
+
 def _naive_pool(x, k, stride, padding, kind):
     n, h, w, c = x.shape
     (t, b), (left, r) = (_same_pads(h, k, stride), _same_pads(w, k, stride)) if padding == "same" else ((0, 0),) * 2
@@ -390,7 +432,8 @@ def test_value_and_grad_over_pytrees(K):
     def loss(p, x):
         return K.sum(K.multiply(p["w"], x)) + p["b"], {"x": x}
 
-    (value, aux), grads = K.value_and_grad(loss, has_aux=True)(params, K.convert_to_tensor(np.array([3.0, 4.0], np.float32)))
+    x = K.convert_to_tensor(np.array([3.0, 4.0], np.float32))
+    (value, aux), grads = K.value_and_grad(loss, has_aux=True)(params, x)
     assert float(_np(value)) == 11.5 and not value.requires_grad
     np.testing.assert_array_equal(_np(grads["w"]), [3, 4])
     np.testing.assert_array_equal(_np(grads["unused"][0]), [0, 0, 0])

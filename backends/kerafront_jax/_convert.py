@@ -1,0 +1,187 @@
+"""dtypes, conversion and kerafront's promotion on ``jax.Array``.
+
+64-bit dtypes: JAX stores float64/int64 only when its x64 mode is on (``JAX_ENABLE_X64=1``,
+``jax.config.update("jax_enable_x64", True)`` or ``KERAFRONT_JAX_ENABLE_X64=1`` before importing
+kerafront). With x64 off, JAX would silently give float32/int32; kerafront raises ``TypeError``
+instead whenever a 64-bit result is asked for (an explicit ``dtype``, or a float64/int64 NumPy
+array that keeps its dtype). Python scalars (including ``np.float64`` scalars, a ``float``
+subclass) are weak and never need x64.
+
+JAX's own promotion differs from kerafront's table (x64-dependent defaults, its own lattice), so
+binary ops whose operands differ in dtype are cast here to ``kerafront.dtypes.result_type``
+before JAX sees them; operands of one dtype go straight through. A weakly typed JAX array (what a
+Python scalar becomes as a ``jax.jit`` argument or through ``jnp.asarray(2.0)``) counts as the
+Python scalar it came from, so ``compile(f)(x, 0.5)`` promotes like ``f(x, 0.5)``.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from kerafront import config
+from kerafront.dtypes import ALL_DTYPES, FLOAT_DTYPES, result_type, standardize_dtype
+
+Array = jax.Array
+_JAX_DTYPES = {name: jnp.dtype(name) for name in ALL_DTYPES}
+_NAMES = {dt: name for name, dt in _JAX_DTYPES.items()}
+FLOATS = frozenset(_JAX_DTYPES[name] for name in FLOAT_DTYPES)
+_WIDE = ("float64", "int64")
+_PY_SCALARS = (bool, int, float)
+
+
+def x64_enabled():
+    """Whether JAX's x64 mode is on (read at call time: the user may enable it after import)."""
+    return bool(jax.config.jax_enable_x64)
+
+
+def _x64_error(op, name):
+    return TypeError(
+        f"{op}: dtype {name} needs JAX's 64-bit mode, which is off (JAX would silently give "
+        f"{name.replace('64', '32')}). Enable it before importing kerafront with KERAFRONT_JAX_ENABLE_X64=1 "
+        f"or JAX_ENABLE_X64=1 (or jax.config.update('jax_enable_x64', True)), or use a 32-bit dtype.")
+
+
+def jax_dtype(dtype, op="cast"):
+    """The ``jnp.dtype`` for a kerafront dtype (string or framework dtype); 64-bit needs x64."""
+    name = dtype if dtype in _JAX_DTYPES else standardize_dtype(dtype)
+    if name in _WIDE and not x64_enabled():
+        raise _x64_error(op, name)
+    return _JAX_DTYPES[name]
+
+
+def dtype_name(dt):
+    """kerafront name of a NumPy/JAX dtype object."""
+    name = _NAMES.get(dt)
+    return name if name is not None else standardize_dtype(dt)
+
+
+def floatx_dtype(op="floatx"):
+    return jax_dtype(config.floatx(), op)
+
+
+def _list_dtype(array):
+    """dtype for nested Python data: floats -> floatx, ints -> int32, bools -> bool."""
+    kind = array.dtype.kind
+    if kind == "b":
+        return _JAX_DTYPES["bool"]
+    if kind in "iu":
+        return _JAX_DTYPES["int32"]
+    if kind == "f":
+        return floatx_dtype("convert_to_tensor")
+    raise TypeError(f"convert_to_tensor: cannot convert data of NumPy dtype {array.dtype} "
+                    f"(expected numbers or bools).")
+
+
+def convert_to_tensor(x, dtype=None):
+    if isinstance(x, Array):
+        if dtype is None:
+            return x
+        target = jax_dtype(dtype, "convert_to_tensor")
+        return x if x.dtype == target else x.astype(target)
+    target = None if dtype is None else jax_dtype(dtype, "convert_to_tensor")
+    if isinstance(x, _PY_SCALARS):
+        if target is None:
+            target = (_JAX_DTYPES["bool"] if isinstance(x, bool) else
+                      _JAX_DTYPES["int32"] if isinstance(x, int) else floatx_dtype("convert_to_tensor"))
+        return jnp.asarray(np.asarray(x, dtype=target))
+    if isinstance(x, (list, tuple)):
+        try:
+            array = np.asarray(x)
+        except (TypeError, ValueError, jax.errors.TracerArrayConversionError):
+            array = None
+        if array is None or array.dtype == object:  # holds JAX arrays or tracers
+            return jnp.asarray(jnp.stack([convert_to_tensor(v) for v in x]) if x else jnp.zeros((0,)),
+                               dtype=target)
+        if target is None:
+            target = _list_dtype(array)
+    else:
+        array = x if isinstance(x, (np.ndarray, np.generic)) else np.asarray(x)
+        if target is None:
+            target = jax_dtype(dtype_name(array.dtype), "convert_to_tensor")
+    # Cast on the host: jnp.asarray without a dtype is the cheapest transfer.
+    return jnp.asarray(array if array.dtype == target else array.astype(target))
+
+
+def convert_to_numpy(x):
+    array = np.array(x)  # a writable host copy, also of device arrays
+    if array.dtype == _JAX_DTYPES["bfloat16"]:
+        return array.astype(np.float32)
+    return array
+
+
+def is_tensor(x):
+    return isinstance(x, Array)
+
+
+def cast(x, dtype):
+    target = jax_dtype(dtype, "cast")
+    if not isinstance(x, Array):
+        return convert_to_tensor(x, target)
+    return x if x.dtype == target else x.astype(target)
+
+
+def shape(x):
+    return tuple(x.shape) if isinstance(x, Array) else tuple(np.shape(x))
+
+
+def dtype(x):
+    if isinstance(x, Array):
+        return _NAMES.get(x.dtype) or standardize_dtype(x.dtype)
+    if isinstance(x, _PY_SCALARS):
+        return "bool" if isinstance(x, bool) else "int32" if isinstance(x, int) else config.floatx()
+    if isinstance(x, (np.ndarray, np.generic)):
+        return dtype_name(x.dtype)
+    return dtype_name(convert_to_tensor(x).dtype)
+
+
+def tensor(x):
+    """``x`` as a ``jax.Array`` (no cast when it already is one)."""
+    return x if isinstance(x, Array) else convert_to_tensor(x)
+
+
+def promote(x1, x2, op="promotion"):
+    """Operands of an elementwise op in kerafront's result dtype.
+
+    Arrays are cast to ``result_type``; a Python scalar next to an array stays a Python scalar
+    (JAX's weak typing then gives the array's dtype, and no constant array is built per call).
+    """
+    if isinstance(x1, Array) and isinstance(x2, Array) and x1.dtype == x2.dtype:
+        return x1, x2
+    return promote_all((x1, x2), op, keep_scalars=True)
+
+
+def promote_all(xs, op="promotion", keep_scalars=False):
+    """All of ``xs`` as arrays of ``result_type`` of their dtypes (Python scalars weak)."""
+    first = xs[0]
+    if isinstance(first, Array) and all(isinstance(x, Array) and x.dtype == first.dtype for x in xs):
+        return list(xs)
+    strong, weak = [], []
+    for x in xs:
+        if isinstance(x, _PY_SCALARS):
+            weak.append(bool if isinstance(x, bool) else int if isinstance(x, int) else float)
+        elif isinstance(x, Array) and x.weak_type:  # a Python scalar that went through JAX (e.g. a jit argument)
+            weak.append(float if x.dtype in FLOATS else bool if x.dtype == _JAX_DTYPES["bool"] else int)
+        else:
+            strong.append(dtype(x))
+    target = jax_dtype(result_type(*strong, weak=tuple(weak), floatx=config.floatx()), op)
+    keep_scalars = keep_scalars and bool(strong)  # Python scalars alone: JAX's defaults would depend on x64
+    out = []
+    for x in xs:
+        if isinstance(x, Array) and x.dtype == target:
+            out.append(x)
+        elif keep_scalars and isinstance(x, _PY_SCALARS):
+            out.append(x if type(x) in _PY_SCALARS else float(x))  # np.float64 (a float subclass) is strong in JAX
+        else:
+            out.append(convert_to_tensor(x, target))
+    return out
+
+
+def array_dtype(x1, x2):
+    """dtype of whichever of two ``promote`` results is an array."""
+    return x1.dtype if isinstance(x1, Array) else x2.dtype
+
+
+def float_tensor(x):
+    """``x`` as an array of a float dtype: integer and bool inputs compute in floatx."""
+    x = tensor(x)
+    return x if x.dtype in FLOATS else x.astype(floatx_dtype())

@@ -1,0 +1,271 @@
+"""dtypes, conversion, creation ops, and the promotion helpers every other module uses.
+
+Promotion follows ``kerafront.dtypes.result_type`` (not torch's rules, which treat 0-d tensors
+as weak and give int64 for bool + int scalar). The hot path stays cheap: two tensors of one
+dtype, or a float tensor with a Python scalar, go straight to torch without a table lookup.
+"""
+
+import functools
+
+import numpy as np
+import torch
+
+from kerafront import config
+from kerafront.dtypes import result_type, standardize_dtype
+
+from kerafront_torch import _device
+
+Tensor = torch.Tensor
+SCALARS = (int, float, bool)
+
+TORCH_DTYPES = {
+    "bool": torch.bool, "uint8": torch.uint8, "int8": torch.int8, "int16": torch.int16,
+    "int32": torch.int32, "int64": torch.int64, "float16": torch.float16,
+    "bfloat16": torch.bfloat16, "float32": torch.float32, "float64": torch.float64,
+}
+DTYPE_NAMES = {v: k for k, v in TORCH_DTYPES.items()}
+
+
+def to_torch_dtype(dtype):
+    """kerafront dtype (string or any framework dtype) -> ``torch.dtype``."""
+    found = TORCH_DTYPES.get(dtype) if isinstance(dtype, str) else None
+    return found if found is not None else TORCH_DTYPES[standardize_dtype(dtype)]
+
+
+def floatx():
+    """floatx as a ``torch.dtype`` (read at call time)."""
+    return TORCH_DTYPES[config.state.floatx]
+
+
+@functools.lru_cache(maxsize=None)
+def promote(a, b):
+    """Promotion of two ``torch.dtype`` per kerafront's table (cached; floatx does not enter)."""
+    return TORCH_DTYPES[result_type(DTYPE_NAMES[a], DTYPE_NAMES[b])]
+
+
+def _variable_value(x):
+    """Duck-typed ``kerafront.Variable`` -> its tensor (overrides may receive a Variable)."""
+    value = getattr(x, "value", None)
+    return value if isinstance(value, Tensor) else None
+
+
+def from_numpy(array, device):
+    """NumPy array (any layout, read-only too) -> tensor on ``device`` keeping the dtype.
+
+    The tensor never shares memory with ``array``: the backend updates some tensors in place
+    (``fused_optimizer_update``), which must not write into the caller's arrays.
+    """
+    if array.dtype.kind not in "biuf" or array.dtype.itemsize > 8:
+        raise TypeError(f"convert_to_tensor: unsupported NumPy dtype {array.dtype}; expected bool, "
+                        f"integer or float data.")
+    copied = False
+    if not (array.flags.writeable and array.flags.c_contiguous) or array.dtype.byteorder == ">":
+        array, copied = np.array(array, dtype=array.dtype.newbyteorder("="), order="C"), True
+    if array.dtype == np.uint16 or array.dtype == np.uint32 or array.dtype == np.uint64:
+        array, copied = array.astype(np.int64), True
+    tensor = torch.from_numpy(array)
+    if device.type == "cpu":
+        return tensor if copied else tensor.clone()
+    return tensor.to(device)
+
+
+def as_tensor(x, device=None):
+    """Anything tensor-like -> tensor, with kerafront's defaults for Python data (floatx, int32)."""
+    if isinstance(x, Tensor):
+        return x
+    device = device or _device.current()
+    if isinstance(x, np.ndarray):
+        return from_numpy(x, device)
+    if isinstance(x, np.generic):
+        return from_numpy(np.asarray(x), device)
+    if type(x) is float:
+        return torch.tensor(x, dtype=floatx(), device=device)
+    if type(x) is bool:
+        return torch.tensor(x, dtype=torch.bool, device=device)
+    if type(x) is int:
+        return torch.tensor(x, dtype=torch.int32 if -2**31 <= x < 2**31 else torch.int64, device=device)
+    value = _variable_value(x)
+    if value is not None:
+        return value
+    if isinstance(x, (list, tuple)):
+        if x and any(isinstance(item, Tensor) for item in x):
+            return torch.stack([as_tensor(item, device) for item in x])
+        array = np.asarray(x)
+        if array.dtype == np.float64:  # Python floats -> floatx
+            return from_numpy(array, device).to(floatx())
+        if array.dtype == np.int64 and (array.size == 0 or -2**31 <= array.min() and array.max() < 2**31):
+            array = array.astype(np.int32)  # Python ints -> int32 (int64 only when they do not fit)
+        return from_numpy(array, device)
+    if hasattr(x, "__array__"):
+        return from_numpy(np.asarray(x), device)
+    raise TypeError(f"convert_to_tensor: cannot convert {type(x).__name__} to a torch tensor; expected a "
+                    f"tensor, NumPy array, Python scalar or nested list.")
+
+
+# ----------------------------------------------------------------------------------------------
+# Promotion helpers
+
+
+def _with_scalar(t, s):
+    """Tensor ``t`` and weak Python scalar ``s`` -> ``t`` cast to the promoted dtype."""
+    if type(s) is float:
+        return t if t.is_floating_point() else t.to(floatx())
+    if t.dtype is torch.bool and type(s) is int:
+        return t.to(torch.int32)
+    return t
+
+
+def binary(x1, x2):
+    """Operands for a torch binary op: tensors of one dtype, or a tensor and a weak Python scalar."""
+    t1, t2 = isinstance(x1, Tensor), isinstance(x2, Tensor)
+    if not t1 and type(x1) not in SCALARS:
+        x1, t1 = as_tensor(x1, x2.device if t2 else None), True
+    if not t2 and type(x2) not in SCALARS:
+        x2, t2 = as_tensor(x2, x1.device if t1 else None), True
+    if t1:
+        if t2:
+            if x1.dtype is x2.dtype:
+                return x1, x2
+            target = promote(x1.dtype, x2.dtype)
+            return x1.to(target), x2.to(target)
+        return _with_scalar(x1, x2), x2
+    if t2:
+        return x1, _with_scalar(x2, x1)
+    dtype = TORCH_DTYPES[result_type(weak=(type(x1), type(x2)), floatx=config.state.floatx)]
+    device = _device.current()
+    return torch.tensor(x1, dtype=dtype, device=device), torch.tensor(x2, dtype=dtype, device=device)
+
+
+def binary_tensors(x1, x2):
+    """Like ``binary`` but both results are tensors (for torch ops that refuse Python scalars)."""
+    x1, x2 = binary(x1, x2)
+    if not isinstance(x1, Tensor):
+        x1 = torch.scalar_tensor(x1, dtype=x2.dtype, device=x2.device)
+    elif not isinstance(x2, Tensor):
+        x2 = torch.scalar_tensor(x2, dtype=x1.dtype, device=x1.device)
+    return x1, x2
+
+
+def float_input(x):
+    """Tensor for unary float math: integer and bool inputs compute in floatx."""
+    if not isinstance(x, Tensor):
+        x = as_tensor(x)
+    return x if x.is_floating_point() else x.to(floatx())
+
+
+# ----------------------------------------------------------------------------------------------
+# Conversion and creation (spec primitives)
+
+
+def convert_to_tensor(x, dtype=None):
+    if dtype is None:
+        return as_tensor(x)
+    target = to_torch_dtype(dtype)
+    if isinstance(x, Tensor):
+        return x if x.dtype is target else x.to(target)
+    if type(x) in SCALARS:
+        return torch.tensor(x, dtype=target, device=_device.current())
+    if isinstance(x, (list, tuple)) and not any(isinstance(item, Tensor) for item in x):
+        x = np.asarray(x)  # keep Python floats in float64 until the cast (no detour through floatx)
+    return as_tensor(x).to(target)
+
+
+def convert_to_numpy(x):
+    if isinstance(x, Tensor):
+        x = x.detach()
+        if x.dtype is torch.bfloat16:
+            x = x.float()
+        return x.cpu().numpy().copy() if x.device.type == "cpu" else x.cpu().numpy()
+    value = _variable_value(x)
+    if value is not None:
+        return convert_to_numpy(value)
+    return np.array(x)
+
+
+def is_tensor(x):
+    return isinstance(x, Tensor)
+
+
+def shape(x):
+    if isinstance(x, Tensor):
+        return tuple(x.shape)
+    return tuple(np.shape(x))
+
+
+def dtype(x):
+    if isinstance(x, Tensor):
+        return DTYPE_NAMES[x.dtype]
+    if type(x) is float:
+        return config.state.floatx
+    if type(x) is int:
+        return "int32"
+    return DTYPE_NAMES[as_tensor(x).dtype]
+
+
+def cast(x, dtype):
+    target = to_torch_dtype(dtype)
+    if not isinstance(x, Tensor):
+        return convert_to_tensor(x, dtype)
+    return x if x.dtype is target else x.to(target)
+
+
+def _shape_tuple(shape, op):
+    if isinstance(shape, int):
+        return (shape,)
+    try:
+        return tuple(int(d) for d in shape)
+    except (TypeError, ValueError):
+        raise TypeError(f"{op}: shape must be an int or a sequence of ints, got {shape!r}.") from None
+
+
+def _creation_dtype(dtype):
+    return floatx() if dtype is None else to_torch_dtype(dtype)
+
+
+def zeros(shape, dtype=None):
+    return torch.zeros(_shape_tuple(shape, "zeros"), dtype=_creation_dtype(dtype), device=_device.current())
+
+
+def ones(shape, dtype=None):
+    return torch.ones(_shape_tuple(shape, "ones"), dtype=_creation_dtype(dtype), device=_device.current())
+
+
+def full(shape, fill_value, dtype=None):
+    shape = _shape_tuple(shape, "full")
+    if isinstance(fill_value, (Tensor, np.ndarray, np.generic)):
+        value = as_tensor(fill_value)
+        target = value.dtype if dtype is None else to_torch_dtype(dtype)
+        return torch.broadcast_to(value.to(device=_device.current(), dtype=target), shape).clone()
+    if dtype is not None:
+        target = to_torch_dtype(dtype)
+    elif type(fill_value) is bool:
+        target = torch.bool
+    elif type(fill_value) is int:
+        target = torch.int32
+    else:
+        target = floatx()
+    return torch.full(shape, fill_value, dtype=target, device=_device.current())
+
+
+def arange(start, stop=None, step=1, dtype=None):
+    if stop is None:
+        start, stop = 0, start
+    if step == 0:
+        raise ValueError("arange: step must not be 0.")
+    all_ints = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (start, stop, step))
+    if dtype is not None:
+        target = to_torch_dtype(dtype)
+    else:
+        target = torch.int32 if all_ints else floatx()
+    device = _device.current()
+    if all_ints:
+        return torch.arange(int(start), int(stop), int(step), dtype=torch.int64, device=device).to(target)
+    return torch.arange(float(start), float(stop), float(step), dtype=torch.float64, device=device).to(target)
+
+
+def eye(n, m=None, k=0, dtype=None):
+    m = n if m is None else m
+    device = _device.current()
+    rows = torch.arange(n, device=device).unsqueeze(1)
+    cols = torch.arange(m, device=device).unsqueeze(0)
+    return (rows + k == cols).to(_creation_dtype(dtype))

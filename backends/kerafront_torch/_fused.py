@@ -1,0 +1,138 @@
+"""Fused overrides of kerafront composites (names in ``kerafront.spec.OVERRIDABLE_COMPOSITES``).
+
+Each function has the signature of the composite in ``kerafront/ops`` and computes the same value
+(and, up to rounding, the same gradient) with torch's fused kernels: ``torch.softmax``,
+``torch.log_softmax``, ``torch.logsumexp``, ``F.gelu``, ``F.silu``, ``F.softplus``,
+``F.binary_cross_entropy_with_logits``, ``F.cross_entropy`` (integer targets, from logits) and
+``torch.var_mean``. Semantics that torch does not share are kept explicitly:
+
+* ``relu`` is ``torch.relu``: its gradient at exactly 0 is 0, as in TensorFlow and JAX. (The
+  composite ``maximum(x, 0)`` sends the tie to ``x`` and gives 1 there; ``clamp_min``, which would
+  match it, has a backward ~3x slower than relu's ``threshold_backward`` on the W2 CNN.)
+* crossentropy from probabilities renormalises ``output`` along ``axis`` and clips it to
+  ``[epsilon, 1 - epsilon]`` (``kerafront.config.epsilon()``), as Keras does; torch's losses would
+  clamp the log at -100 instead.
+* sparse targets count negative class ids from the end, like the composite's ``take_along_axis``
+  (torch's ``ignore_index=-100`` is disabled).
+"""
+
+import torch
+import torch.nn.functional as F
+
+from kerafront import config
+
+from kerafront_torch._convert import Tensor, as_tensor, float_input
+from kerafront_torch._reduce import axes_of
+from kerafront_torch._shape import take_along_axis
+
+_NO_IGNORE = -(1 << 62)
+
+
+def relu(x):
+    return torch.relu(x if isinstance(x, Tensor) else as_tensor(x))
+
+
+def gelu(x, approximate=True):
+    return F.gelu(float_input(x), approximate="tanh" if approximate else "none")
+
+
+def silu(x):
+    return F.silu(float_input(x))
+
+
+def softplus(x):
+    return F.softplus(float_input(x))
+
+
+def softmax(x, axis=-1):
+    x = float_input(x)
+    if isinstance(axis, int):
+        return torch.softmax(x, dim=axis)
+    axes = axes_of(axis, x.ndim, "softmax")
+    e = torch.exp(x - torch.amax(x, dim=axes, keepdim=True).detach())
+    return e / torch.sum(e, dim=axes, keepdim=True)
+
+
+def log_softmax(x, axis=-1):
+    x = float_input(x)
+    if isinstance(axis, int):
+        return torch.log_softmax(x, dim=axis)
+    return x - logsumexp(x, axis=axis, keepdims=True)
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    x = float_input(x)
+    axes = axes_of(axis, x.ndim, "logsumexp")
+    if not axes:
+        return x
+    return torch.logsumexp(x, dim=axes, keepdim=keepdims)
+
+
+def moments(x, axes, keepdims=False):
+    x = float_input(x)
+    variance, mean = torch.var_mean(x, dim=axes_of(axes, x.ndim, "moments"), correction=0, keepdim=keepdims)
+    return mean, variance
+
+
+def _check_same_shape(op, target, output):
+    t_shape, o_shape = tuple(target.shape), tuple(output.shape)
+    if t_shape != o_shape:
+        raise ValueError(f"{op}: target and output must have the same shape, got target {t_shape} "
+                         f"and output {o_shape}.")
+
+
+def _pair(target, output):
+    output = output if isinstance(output, Tensor) else as_tensor(output)
+    target = as_tensor(target, output.device)
+    return target, output
+
+
+def binary_crossentropy(target, output, from_logits=False):
+    target, output = _pair(target, output)
+    _check_same_shape("binary_crossentropy", target, output)
+    target = target.to(output.dtype)
+    if from_logits:
+        return F.binary_cross_entropy_with_logits(output, target, reduction="none")
+    eps = config.state.epsilon
+    output = torch.clamp(output, eps, 1.0 - eps)
+    return -(target * torch.log(output) + (1.0 - target) * torch.log(1.0 - output))
+
+
+def _clipped_log_probs(output, axis):
+    output = output / torch.sum(output, dim=axis, keepdim=True)
+    eps = config.state.epsilon
+    return torch.log(torch.clamp(output, eps, 1.0 - eps))
+
+
+def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    target, output = _pair(target, output)
+    _check_same_shape("categorical_crossentropy", target, output)
+    target = target.to(output.dtype)
+    log_probs = torch.log_softmax(output, dim=axis) if from_logits else _clipped_log_probs(output, axis)
+    return -torch.sum(target * log_probs, dim=axis)
+
+
+def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    target, output = _pair(target, output)
+    out_shape, t_shape = tuple(output.shape), tuple(target.shape)
+    if len(t_shape) == len(out_shape) and t_shape[-1] == 1:
+        target = target.squeeze(-1)
+        t_shape = t_shape[:-1]
+    if len(t_shape) != len(out_shape) - 1:
+        raise ValueError(f"sparse_categorical_crossentropy: target must have shape {out_shape[:-1]} "
+                         f"(integer class ids), got {t_shape}.")
+    if not from_logits:
+        picked = take_along_axis(_clipped_log_probs(output, axis), target.to(torch.int32).unsqueeze(axis), axis)
+        return -picked.squeeze(axis)
+    target = target.to(torch.int64)
+    target = torch.where(target < 0, target + out_shape[axis], target)
+    logits = output if axis in (1, 1 - len(out_shape)) or len(out_shape) == 1 else output.movedim(axis, 1)
+    try:
+        return F.cross_entropy(logits, target, reduction="none", ignore_index=_NO_IGNORE)
+    except (IndexError, RuntimeError) as error:
+        expected = out_shape[:axis % len(out_shape)] + out_shape[axis % len(out_shape) + 1:]
+        if tuple(target.shape) != expected:
+            raise ValueError(f"sparse_categorical_crossentropy: target must have shape {expected} for output "
+                             f"of shape {out_shape} and axis {axis}, got {tuple(target.shape)}.") from None
+        raise IndexError(f"sparse_categorical_crossentropy: a class id is out of range for {out_shape[axis]} "
+                         f"classes (output shape {out_shape}): {error}") from None

@@ -1,0 +1,257 @@
+"""Elementwise math and comparisons (spec sections "Elementwise math" and "Comparisons and logic").
+
+Each binary op takes the no-promotion fast path when both operands are tensors of one dtype;
+otherwise ``binary`` applies kerafront's table. Python operators (``x1 - x2``) are used where a
+Python scalar may come first, since ``torch.sub(2.0, t)`` is not accepted.
+
+Where torch's gradient rule differs from kerafront's it is corrected here: ``maximum``/``minimum``
+send the gradient at ties to ``x1`` (torch splits it in halves), so when an operand requires grad
+they are computed with ``where`` (NaN still propagates).
+"""
+
+import torch
+
+from kerafront_torch._convert import SCALARS, Tensor, as_tensor, binary, binary_tensors, float_input, floatx, promote
+
+
+def add(x1, x2):
+    if isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype is x2.dtype:
+        return torch.add(x1, x2)
+    x1, x2 = binary(x1, x2)
+    return x1 + x2
+
+
+def subtract(x1, x2):
+    if isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype is x2.dtype:
+        return torch.sub(x1, x2)
+    x1, x2 = binary(x1, x2)
+    return x1 - x2
+
+
+def multiply(x1, x2):
+    if isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype is x2.dtype:
+        return torch.mul(x1, x2)
+    x1, x2 = binary(x1, x2)
+    return x1 * x2
+
+
+def _float_pair(x1, x2):
+    """Promoted operands, cast to floatx when the promoted dtype is not a float (true division)."""
+    x1, x2 = binary(x1, x2)
+    tensor = x1 if isinstance(x1, Tensor) else x2
+    if tensor.is_floating_point():
+        return x1, x2
+    target = floatx()
+    return (x1.to(target) if isinstance(x1, Tensor) else x1), (x2.to(target) if isinstance(x2, Tensor) else x2)
+
+
+def divide(x1, x2):
+    if isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype is x2.dtype and x1.is_floating_point():
+        return torch.div(x1, x2)
+    x1, x2 = _float_pair(x1, x2)
+    return x1 / x2
+
+
+def floor_divide(x1, x2):
+    x1, x2 = binary(x1, x2)
+    return x1 // x2
+
+
+def mod(x1, x2):
+    x1, x2 = binary(x1, x2)
+    return x1 % x2
+
+
+def power(x1, x2):
+    if isinstance(x1, Tensor) and type(x2) in (int, float) and x1.is_floating_point():
+        return torch.pow(x1, x2)
+    x1, x2 = binary(x1, x2)
+    return x1 ** x2
+
+
+def negative(x):
+    return torch.neg(as_tensor(x))
+
+
+def abs(x):
+    return torch.abs(as_tensor(x))
+
+
+def sign(x):
+    return torch.sign(as_tensor(x))
+
+
+def sqrt(x):
+    return torch.sqrt(float_input(x))
+
+
+def rsqrt(x):
+    return torch.rsqrt(float_input(x))
+
+
+def square(x):
+    return torch.square(as_tensor(x))
+
+
+def exp(x):
+    return torch.exp(float_input(x))
+
+
+def log(x):
+    return torch.log(float_input(x))
+
+
+def log1p(x):
+    return torch.log1p(float_input(x))
+
+
+def expm1(x):
+    return torch.expm1(float_input(x))
+
+
+def sin(x):
+    return torch.sin(float_input(x))
+
+
+def cos(x):
+    return torch.cos(float_input(x))
+
+
+def tanh(x):
+    return torch.tanh(float_input(x))
+
+
+def sigmoid(x):
+    return torch.sigmoid(float_input(x))
+
+
+def erf(x):
+    return torch.erf(float_input(x))
+
+
+def _extremum(x1, x2, fast, wins, inclusive_clamp):
+    """Shared body of maximum/minimum: ties send the gradient to ``x1``."""
+    if isinstance(x1, Tensor) and (x1.is_floating_point() and type(x2) in (int, float)
+                                   or type(x2) is int and x1.dtype is not torch.bool):
+        return inclusive_clamp(x1, x2)  # clamp's gradient reaches x1 where x1 >= x2 (max): ties included
+    x1, x2 = binary_tensors(x1, x2)
+    if not (x1.requires_grad or x2.requires_grad):
+        return fast(x1, x2)
+    take_first = wins(x1, x2).logical_or_(torch.isnan(x1))
+    return torch.where(take_first, x1, x2)
+
+
+def maximum(x1, x2):
+    return _extremum(x1, x2, torch.maximum, torch.greater_equal, torch.clamp_min)
+
+
+def minimum(x1, x2):
+    return _extremum(x1, x2, torch.minimum, torch.less_equal, torch.clamp_max)
+
+
+def _bound_dtype(dtype, bound):
+    if bound is None:
+        return dtype
+    if isinstance(bound, Tensor):
+        return promote(dtype, bound.dtype)
+    if type(bound) is float and not dtype.is_floating_point:
+        return floatx()
+    return dtype
+
+
+def clip(x, x_min, x_max):
+    if isinstance(x, Tensor) and x.is_floating_point() and type(x_min) in (int, float) \
+            and type(x_max) in (int, float):
+        return torch.clamp(x, x_min, x_max)
+    x = as_tensor(x)
+    x_min = x_min if x_min is None or type(x_min) in SCALARS else as_tensor(x_min, x.device)
+    x_max = x_max if x_max is None or type(x_max) in SCALARS else as_tensor(x_max, x.device)
+    target = _bound_dtype(_bound_dtype(x.dtype, x_min), x_max)
+    x = x.to(target)
+    if isinstance(x_min, Tensor) or isinstance(x_max, Tensor):
+        x_min = None if x_min is None else torch.as_tensor(x_min, dtype=target, device=x.device)
+        x_max = None if x_max is None else torch.as_tensor(x_max, dtype=target, device=x.device)
+    return torch.clamp(x, x_min, x_max)
+
+
+def where(condition, x1, x2):
+    if not isinstance(condition, Tensor):
+        condition = as_tensor(condition)
+    if condition.dtype is not torch.bool:
+        condition = condition != 0
+    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype is x2.dtype):
+        x1, x2 = binary(x1, x2)
+    return torch.where(condition, x1, x2)
+
+
+def round(x):
+    x = as_tensor(x)
+    return torch.round(x) if x.is_floating_point() else x
+
+
+def floor(x):
+    x = as_tensor(x)
+    return torch.floor(x) if x.is_floating_point() else x
+
+
+def ceil(x):
+    x = as_tensor(x)
+    return torch.ceil(x) if x.is_floating_point() else x
+
+
+# ----------------------------------------------------------------------------------------------
+# Comparisons and logic (bool results)
+
+
+def _compare(x1, x2):
+    if isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype is x2.dtype:
+        return x1, x2
+    return binary_tensors(x1, x2)
+
+
+def equal(x1, x2):
+    return torch.eq(*_compare(x1, x2))
+
+
+def not_equal(x1, x2):
+    return torch.ne(*_compare(x1, x2))
+
+
+def less(x1, x2):
+    return torch.lt(*_compare(x1, x2))
+
+
+def less_equal(x1, x2):
+    return torch.le(*_compare(x1, x2))
+
+
+def greater(x1, x2):
+    return torch.gt(*_compare(x1, x2))
+
+
+def greater_equal(x1, x2):
+    return torch.ge(*_compare(x1, x2))
+
+
+def logical_and(x1, x2):
+    return torch.logical_and(*binary_tensors(x1, x2))
+
+
+def logical_or(x1, x2):
+    return torch.logical_or(*binary_tensors(x1, x2))
+
+
+def logical_not(x):
+    return torch.logical_not(as_tensor(x))
+
+
+def logical_xor(x1, x2):
+    return torch.logical_xor(*binary_tensors(x1, x2))
+
+
+def isnan(x):
+    return torch.isnan(as_tensor(x))
+
+
+def isfinite(x):
+    return torch.isfinite(as_tensor(x))

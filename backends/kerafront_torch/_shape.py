@@ -1,0 +1,249 @@
+"""Shape manipulation, gathers/scatters and sorting (spec section "Shape manipulation").
+
+torch raises ``RuntimeError`` for bad shapes; these wrappers re-raise ``ValueError`` naming the op
+and the shapes. The checks sit in ``except`` clauses, so the valid-input path costs nothing extra.
+Gathers accept negative indices (counted from the end) and raise ``IndexError`` out of range, as
+NumPy does. Sorting is stable everywhere; ``top_k`` is a stable descending sort, so equal values
+keep the lower index first.
+"""
+
+import builtins
+import functools
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from kerafront_torch._convert import Tensor, as_tensor, promote
+from kerafront_torch._reduce import axes_of, single_axis
+
+
+def _shape_error(op, error, *tensors, extra=""):
+    shapes = ", ".join(str(tuple(t.shape)) for t in tensors)
+    return ValueError(f"{op}: {extra or 'incompatible shapes'} (got {shapes}): {error}")
+
+
+def reshape(x, newshape):
+    x = as_tensor(x)
+    if isinstance(newshape, int):
+        newshape = (newshape,)
+    try:
+        return torch.reshape(x, tuple(newshape))
+    except RuntimeError as error:
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {tuple(x.shape)} ({x.numel()} elements) "
+                         f"into {tuple(newshape)}: {error}") from None
+
+
+def transpose(x, axes=None):
+    x = as_tensor(x)
+    if axes is None:
+        return x.permute(tuple(range(x.ndim - 1, -1, -1)))
+    try:
+        return x.permute(tuple(axes))
+    except (RuntimeError, IndexError) as error:
+        raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation of the {x.ndim} axes of a "
+                         f"tensor of shape {tuple(x.shape)}.") from error
+
+
+def expand_dims(x, axis):
+    x = as_tensor(x)
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    for a in axes_of(axes, x.ndim + len(axes), "expand_dims"):
+        x = x.unsqueeze(a)
+    return x
+
+
+def squeeze(x, axis=None):
+    x = as_tensor(x)
+    if axis is None:
+        return torch.squeeze(x)
+    axes = axes_of(axis, x.ndim, "squeeze")
+    for a in axes:
+        if x.shape[a] != 1:
+            raise ValueError(f"squeeze: axis {a} of a tensor of shape {tuple(x.shape)} has size {x.shape[a]}, "
+                             f"not 1.")
+    return torch.squeeze(x, dim=axes) if axes else x
+
+
+def broadcast_to(x, shape):
+    x = as_tensor(x)
+    try:
+        return torch.broadcast_to(x, tuple(shape))
+    except RuntimeError as error:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {tuple(x.shape)} to {tuple(shape)}.") from error
+
+
+def _common(xs, op):
+    if isinstance(xs, Tensor) or not isinstance(xs, (list, tuple)) or not xs:
+        raise TypeError(f"{op}: expected a non-empty list or tuple of tensors, got {type(xs).__name__}.")
+    tensors = [as_tensor(x) for x in xs]
+    target = functools.reduce(promote, [t.dtype for t in tensors])
+    return [t if t.dtype is target else t.to(target) for t in tensors]
+
+
+def concatenate(xs, axis=0):
+    tensors = _common(xs, "concatenate")
+    try:
+        return torch.cat(tensors, dim=axis)
+    except (RuntimeError, IndexError) as error:
+        raise _shape_error("concatenate", error, *tensors, extra=f"cannot join along axis {axis}") from None
+
+
+def stack(xs, axis=0):
+    tensors = _common(xs, "stack")
+    try:
+        return torch.stack(tensors, dim=axis)
+    except (RuntimeError, IndexError) as error:
+        raise _shape_error("stack", error, *tensors, extra="tensors must have the same shape") from None
+
+
+def split(x, indices_or_sections, axis=0):
+    x = as_tensor(x)
+    a = single_axis(axis, x.ndim, "split")
+    if isinstance(indices_or_sections, int):
+        if indices_or_sections <= 0 or x.shape[a] % indices_or_sections:
+            raise ValueError(f"split: {indices_or_sections} sections do not divide axis {a} of size "
+                             f"{x.shape[a]} (shape {tuple(x.shape)}); pass a list of split points instead.")
+        return list(torch.tensor_split(x, indices_or_sections, dim=a))
+    return list(torch.tensor_split(x, [int(i) for i in indices_or_sections], dim=a))
+
+
+def tile(x, repeats):
+    x = as_tensor(x)
+    return torch.tile(x, (repeats,) if isinstance(repeats, int) else tuple(repeats))
+
+
+def repeat(x, repeats, axis=None):
+    x = as_tensor(x)
+    if axis is not None:
+        axis = single_axis(axis, x.ndim, "repeat")
+    if not isinstance(repeats, int):
+        repeats = as_tensor(repeats, x.device).to(torch.int64)
+    return torch.repeat_interleave(x, repeats, dim=axis)
+
+
+@functools.lru_cache(maxsize=1024)
+def _pad_indices(size, before, after, mode):
+    """Gather indices that realise NumPy's reflect/symmetric padding of one axis (any pad length)."""
+    return np.pad(np.arange(size), (before, after), mode=mode)
+
+
+def _pad_widths(pad_width, ndim):
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64).reshape(-1, 2) if np.ndim(pad_width)
+                             else np.full((1, 2), int(pad_width)), (ndim, 2))
+    if (widths < 0).any():
+        raise ValueError(f"pad: pad widths must be >= 0, got {pad_width!r}.")
+    return [(int(b), int(a)) for b, a in widths]
+
+
+def pad(x, pad_width, mode="constant", constant_values=0):
+    x = as_tensor(x)
+    try:
+        widths = _pad_widths(pad_width, x.ndim)
+    except ValueError as error:
+        if "pad widths" in str(error):
+            raise
+        raise ValueError(f"pad: pad_width {pad_width!r} does not fit a tensor of rank {x.ndim}; expected "
+                         f"((before, after),) * {x.ndim}.") from None
+    if mode == "constant":
+        flat = [w for pair in reversed(widths) for w in pair]
+        value = constant_values.item() if isinstance(constant_values, Tensor) else constant_values
+        return F.pad(x, flat, mode="constant", value=value)
+    if mode not in ("reflect", "symmetric"):
+        raise ValueError(f"pad: mode must be 'constant', 'reflect' or 'symmetric', got {mode!r}.")
+    for axis, (before, after) in enumerate(widths):
+        if before or after:
+            if mode == "reflect" and x.shape[axis] < 2:
+                raise ValueError(f"pad: reflect padding needs at least 2 elements along axis {axis}, "
+                                 f"got shape {tuple(x.shape)}.")
+            index = torch.from_numpy(_pad_indices(x.shape[axis], before, after, mode)).to(x.device)
+            x = torch.index_select(x, axis, index)
+    return x
+
+
+def flip(x, axis=None):
+    x = as_tensor(x)
+    return torch.flip(x, axes_of(axis, x.ndim, "flip"))
+
+
+def slice(x, start_indices, shape):
+    x = as_tensor(x)
+    if len(start_indices) != x.ndim or len(shape) != x.ndim:
+        raise ValueError(f"slice: start_indices {tuple(start_indices)} and shape {tuple(shape)} need one entry "
+                         f"per axis of a tensor of shape {tuple(x.shape)}.")
+    starts = [int(s) for s in start_indices]
+    return x[tuple(builtins.slice(s, s + int(n)) for s, n in zip(starts, shape))]
+
+
+def _indices(indices, device, size):
+    """Integer indices -> int64 tensor on ``device`` with negatives wrapped by ``size``."""
+    index = as_tensor(indices, device)
+    if index.is_floating_point() or index.dtype is torch.bool:
+        raise TypeError(f"take: indices must be integers, got dtype {str(index.dtype).replace('torch.', '')}.")
+    if index.dtype is not torch.uint8:
+        index = torch.where(index < 0, index + size, index)
+    return index
+
+
+def take(x, indices, axis=None):
+    x = as_tensor(x)
+    if axis is None:
+        x, axis = x.reshape(-1), 0
+    axis = single_axis(axis, x.ndim, "take")
+    index = _indices(indices, x.device, x.shape[axis])
+    try:
+        out = torch.index_select(x, axis, index.reshape(-1))
+    except (IndexError, RuntimeError) as error:
+        raise IndexError(f"take: an index is out of range for axis {axis} of size {x.shape[axis]} "
+                         f"({error}).") from None
+    return out.reshape(tuple(x.shape[:axis]) + tuple(index.shape) + tuple(x.shape[axis + 1:]))
+
+
+def take_along_axis(x, indices, axis=None):
+    x = as_tensor(x)
+    if axis is None:
+        x, axis = x.reshape(-1), 0
+        indices = as_tensor(indices, x.device).reshape(-1)
+    axis = single_axis(axis, x.ndim, "take_along_axis")
+    index = _indices(indices, x.device, x.shape[axis])
+    if index.ndim != x.ndim:
+        raise ValueError(f"take_along_axis: indices of shape {tuple(index.shape)} must have the rank of x, "
+                         f"shape {tuple(x.shape)}.")
+    try:
+        return torch.take_along_dim(x, index.to(torch.int64), dim=axis)
+    except (IndexError, RuntimeError) as error:
+        raise IndexError(f"take_along_axis: indices of shape {tuple(index.shape)} do not fit x of shape "
+                         f"{tuple(x.shape)} along axis {axis}: {error}") from None
+
+
+def scatter(indices, values, shape):
+    values = as_tensor(values)
+    index = as_tensor(indices, values.device).to(torch.int64)
+    shape = tuple(int(d) for d in shape)
+    if index.ndim != 2 or index.shape[1] > len(shape):
+        raise ValueError(f"scatter: indices must have shape (N, k) with k <= {len(shape)}, got "
+                         f"{tuple(index.shape)}.")
+    out = torch.zeros(shape, dtype=values.dtype, device=values.device)
+    try:
+        return out.index_put(tuple(index.unbind(1)), values, accumulate=True)
+    except (IndexError, RuntimeError) as error:
+        raise ValueError(f"scatter: values of shape {tuple(values.shape)} do not fit indices "
+                         f"{tuple(index.shape)} into shape {shape}: {error}") from None
+
+
+def sort(x, axis=-1):
+    x = as_tensor(x)
+    return torch.sort(x, dim=axis, stable=True).values
+
+
+def argsort(x, axis=-1):
+    x = as_tensor(x)
+    return torch.argsort(x, dim=axis, stable=True).to(torch.int32)
+
+
+def top_k(x, k, sorted=True):
+    x = as_tensor(x)
+    if x.ndim == 0 or not 0 <= k <= x.shape[-1]:
+        raise ValueError(f"top_k: k={k} must be between 0 and the last dimension of x, shape {tuple(x.shape)}.")
+    values, indices = torch.sort(x, dim=-1, descending=True, stable=True)
+    return values[..., :k], indices[..., :k].to(torch.int32)

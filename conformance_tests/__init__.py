@@ -1,0 +1,1 @@
+"""Cross-backend conformance suite (see conftest.py for how to run it)."""

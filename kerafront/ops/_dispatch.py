@@ -58,6 +58,10 @@ def composite(fn):
         impl = state.overrides.get(name)
         if impl is None:
             return fn(*args, **kwargs)
+        for a in args:
+            if isinstance(a, _maybe_variable):
+                args = _unwrap(args)
+                break
         return impl(*args, **kwargs)
 
     op.composite = fn

@@ -22,7 +22,8 @@ _SELU_SCALE = 1.0507009873554805
 
 @composite
 def relu(x):
-    return P["maximum"](x, 0)
+    """``max(0, x)``; the gradient at exactly 0 is 0, as in torch, JAX and TensorFlow."""
+    return P["maximum"](0, x)
 
 
 @composite
@@ -100,7 +101,11 @@ def softmax(x, axis=-1):
 
 @composite
 def log_softmax(x, axis=-1):
-    return P["subtract"](x, logsumexp(x, axis=axis, keepdims=True))
+    """``x - logsumexp(x)``, computed as ``s - log(sum(exp(s)))`` with ``s = x - max(x)`` so large logits
+    (1000, 999, ...) keep full float32 precision."""
+    shift = P["stop_gradient"](P["max"](x, axis=axis, keepdims=True))
+    shifted = P["subtract"](x, P["where"](P["isfinite"](shift), shift, 0.0))
+    return P["subtract"](shifted, P["log"](P["sum"](P["exp"](shifted), axis=axis, keepdims=True)))
 
 
 def _check_same_shape(op, target, output):

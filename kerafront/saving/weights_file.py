@@ -3,7 +3,7 @@
 Layout (the safetensors format, written and read here without a dependency): 8 bytes little-endian
 header length ``N``, ``N`` bytes of JSON ``{"name": {"dtype": "F32", "shape": [...],
 "data_offsets": [begin, end]}, "__metadata__": {...}}``, then the raw little-endian tensor bytes.
-It is chosen because it cannot carry code (plain numbers and JSON; no pickle), and because every
+It is chosen because it cannot carry code (plain numbers and JSON, no Python objects), and because every
 shape and byte range is declared up front, so a hostile file is refused before a byte of tensor
 data is read or a large array is allocated.
 """

@@ -59,15 +59,26 @@ class Trainer:
         """On the first batch: build the model, resolve losses/metrics per output, build the optimizer."""
         if self._steps is not None:
             return
-        predictions = self(data_module.to_tensor_tree(x), training=False)
+        symbolic = getattr(self, "outputs", None) if self.built else None
+        if symbolic:
+            # Functional/Sequential graphs know their output shapes: no eager forward pass (on JAX
+            # every eager op would compile a kernel of its own).
+            batch = data_module.num_samples(x, "x")
+            outputs = symbolic if isinstance(symbolic, (list, tuple, dict)) else [symbolic]
+            shape_of = lambda t: (batch,) + tuple(t.shape[1:])  # noqa: E731
+        else:
+            outputs = self(data_module.to_tensor_tree(x), training=False)
+            shape_of = lambda t: tuple(ops.shape(t))  # noqa: E731
         names = getattr(self, "output_names", None)
-        flat = tree.leaves(predictions)
+        if isinstance(outputs, dict):
+            names = names if names and set(names) == set(outputs) else list(outputs)
+            flat = [outputs[n] for n in names]
+        else:
+            flat = tree.leaves(outputs)
         if not names or len(names) != len(flat):
             names = [f"output_{i}" for i in range(len(flat))] if len(flat) > 1 else ["output"]
         self._output_names = names
-        shapes = [tuple(ops.shape(p)) for p in flat]
-        if isinstance(predictions, dict):
-            flat = [predictions[n] for n in names]
+        shapes = [shape_of(t) for t in flat]
         if self._compile_loss is not None:
             self._compile_loss.build(self, len(names))
             self._compile_metrics.build(self, len(names), self._compile_loss, shapes)

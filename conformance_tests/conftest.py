@@ -13,6 +13,12 @@ process (pytest-xdist workers collect the same deterministic ids). The NumPy ref
 (``numpy``) is always loaded: non-reference backends are compared with it, and the reference
 itself is checked against ``case.expect`` NumPy definitions and against finite differences.
 
+JAX runs in its default 32-bit mode: cases that need float64/int64 are skipped on it with the
+backend's own message; ``KERAFRONT_JAX_ENABLE_X64=1 pytest conformance_tests --backend jax`` runs
+them too. Any backend that refuses a dtype (TypeError/ValueError from ``convert_to_tensor``) is
+treated the same way. JAX compilations are cached on disk between runs (see
+``_enable_jax_compilation_cache``).
+
 A third-party backend runs the same suite unchanged: install it so that it registers under the
 entry-point group ``kerafront.backends`` (say ``mlx = "kerafront_mlx"``), then, from a kerafront
 checkout, ``pytest conformance_tests --backend mlx``. test_contract.py lists any primitive it
@@ -23,6 +29,7 @@ VJP / finite differences / compare), ``naive.py`` (loop definitions of conv and 
 """
 
 import json
+import os
 
 import pytest
 
@@ -67,6 +74,26 @@ def _selected_backends(config):
 
 def pytest_configure(config):
     config.kerafront_backends = _selected_backends(config)
+    _enable_jax_compilation_cache(config.kerafront_backends)
+
+
+def _enable_jax_compilation_cache(backends):
+    """Persist JAX's compilations between runs (re-runs of the JAX cases get ~4x faster).
+
+    Eager JAX compiles every primitive for each new shape/dtype (0.05-1 s each), which is most of
+    this suite's JAX time. The cache lives in ``~/.cache/kerafront/jax_conformance`` (a few tens
+    of MB), or in ``KERAFRONT_CONFORMANCE_JAX_CACHE=<dir>``; ``=0`` turns it off, and a cache the
+    user configured with ``JAX_COMPILATION_CACHE_DIR`` is left alone.
+    """
+    setting = os.environ.get("KERAFRONT_CONFORMANCE_JAX_CACHE", "")
+    if "jax" not in backends or setting == "0" or os.environ.get("JAX_COMPILATION_CACHE_DIR"):
+        return
+    import jax
+
+    path = setting or os.path.join(os.path.expanduser("~"), ".cache", "kerafront", "jax_conformance")
+    jax.config.update("jax_compilation_cache_dir", path)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
 
 
 def pytest_generate_tests(metafunc):

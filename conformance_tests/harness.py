@@ -8,6 +8,7 @@ per case id, so each is computed once per process however many backends compare 
 import zlib
 
 import numpy as np
+import pytest
 
 import kerafront
 from kerafront import spec
@@ -61,8 +62,6 @@ def case_dtypes(case):
 
 def require_dtype(backend, dtype):
     """Skip the calling test when ``backend`` refuses ``dtype`` in this configuration."""
-    import pytest
-
     problem = dtype and dtype_unsupported(backend, dtype)
     if problem:
         pytest.skip(f"backend {backend} refuses {dtype} here ({problem[:160]})")

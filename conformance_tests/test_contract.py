@@ -12,6 +12,8 @@ import pytest
 import kerafront
 from kerafront import registry, spec
 
+from conformance_tests import harness
+
 PRIMITIVE_NAMES = sorted(spec.PRIMITIVES)
 
 
@@ -68,3 +70,11 @@ def test_override_signature(backend, name):
     assert inspect.signature(override) == inspect.signature(composite), (
         f"backend {backend}: override {name}{inspect.signature(override)} differs from the composite "
         f"{name}{inspect.signature(composite)}")
+
+
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int8", "int16", "int32", "float16", "float32"])
+def test_holds_every_32_bit_dtype(backend, dtype):
+    """Cases are skipped on a backend only for 64-bit dtypes it refuses (JAX without x64): every
+    backend must hold the narrower ones, so a refusal cannot hide float16 or int8 bugs."""
+    problem = harness.dtype_unsupported(backend, dtype)
+    assert problem is None, f"backend {backend} refuses {dtype}: {problem}"

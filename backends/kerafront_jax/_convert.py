@@ -98,8 +98,8 @@ def convert_to_tensor(x, dtype=None):
         array = x if isinstance(x, (np.ndarray, np.generic)) else np.asarray(x)
         if target is None:
             target = jax_dtype(dtype_name(array.dtype), "convert_to_tensor")
-    # Cast on the host: jnp.asarray without a dtype is the cheapest transfer.
-    return jnp.asarray(array if array.dtype == target else array.astype(target))
+    # Cast on the host, then transfer: device_put does not compile per shape as jnp.asarray does.
+    return jax.device_put(np.asarray(array if array.dtype == target else array.astype(target)))
 
 
 def convert_to_numpy(x):

@@ -135,13 +135,7 @@ class Trainer:
         _write_back(non_trainable, new_non_trainable)
         _write_back(optimizer_vars, new_optimizer)
         _write_back(metric_vars, new_metrics)
-        self._apply_constraints(trainable)
         return loss
-
-    def _apply_constraints(self, variables):
-        for variable in variables:
-            if variable.constraint is not None:
-                variable._value = variable.constraint(variable._value)
 
     def _test_batch(self, x, y, sample_weight):
         test = self._make_test_function()

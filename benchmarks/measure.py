@@ -4,6 +4,7 @@ IMPL is ``kerafront-<backend>``, ``keras-<backend>`` or ``raw-<framework>``; WOR
 or ``import``. Prints one JSON object (the workload's figures plus peak RSS) on its last line.
 """
 
+import gc
 import json
 import os
 import resource
@@ -25,6 +26,15 @@ def _configure(impl, device):
     return kind, name
 
 
+def _settle():
+    """Collect, then freeze every object alive now (the frameworks' import-time objects) out of the
+    collector's view: otherwise the first full collection of the ~170k objects torch or TensorFlow
+    create at import (0.2-0.6 s) lands inside whichever timed region happens to trigger it. Done
+    the same way for every implementation, just before its workload."""
+    gc.collect()
+    gc.freeze()
+
+
 def run(impl, workload, device, repeats):
     kind, name = _configure(impl, device)
     if workload == "import":
@@ -40,11 +50,13 @@ def run(impl, workload, device, repeats):
         module = {"torch": "torch_loops", "jax": "jax_loops", "tensorflow": "tf_loops"}[name]
         loops = __import__(f"benchmarks.baselines.{module}", fromlist=[module])
         fn = getattr(loops, workload)
+        _settle()
         return fn(device=device) if workload == "w1" else fn(device=device, repeats=repeats)
     from benchmarks import workloads
     lib = __import__(kind)
     if kind == "kerafront":
         lib.utils.set_random_seed(0)
+    _settle()
     if workload == "w1":
         return workloads.w1(lib)
     return workloads.w2(lib, repeats=repeats)

@@ -113,12 +113,18 @@ class Variable(VariableBase):
         if new_shape != self._shape and all(isinstance(d, int) for d in new_shape):
             raise ValueError(f"Variable {self.path!r}: cannot assign a value of shape {new_shape} "
                              f"to a variable of shape {self._shape}.")
+        self._store(value)
+        return value
+
+    def _store(self, value):
+        """Record ``value`` (a native tensor already of this variable's dtype and shape): in the
+        active ``StatelessScope`` if any, else as the variable's value. No checks: ``assign`` is the
+        public, validating way in."""
         scope = _current_scope()
         if scope is not None:
             scope.updates[self] = value
         else:
             self._value = value
-        return value
 
     def assign_add(self, delta):
         return self.assign(P["add"](self.value, delta))
@@ -136,8 +142,7 @@ class Variable(VariableBase):
     def __repr__(self):
         return f"<Variable path={self.path!r} shape={self._shape} dtype={self._dtype} trainable={self.trainable}>"
 
-    def __hash__(self):
-        return id(self)
+    __hash__ = object.__hash__  # identity, at C speed (variables key the StatelessScope's dicts)
 
     def __eq__(self, other):
         return P["equal"](self.value, other)

@@ -10,6 +10,8 @@ Declines (returns ``None``, so the generic path runs) for an unknown ``kind``, n
 non-float inputs, or parameters/gradients that do not share one dtype and device.
 """
 
+import math
+
 import torch
 
 from kerafront_torch._convert import Tensor
@@ -17,16 +19,21 @@ from kerafront_torch._convert import Tensor
 
 def _adam(params, grads, slots, lr, step, hp):
     b1, b2 = hp["beta_1"], hp["beta_2"]
-    alpha = lr * torch.sqrt(1.0 - torch.pow(b2, step)) / (1.0 - torch.pow(b1, step))
-    m_new = _moving_average(slots["momentum"], grads, 1.0 - b1)
-    squared = torch._foreach_mul(grads, grads)
-    v_new = _moving_average(slots["velocity"], squared, 1.0 - b2)
+    m_new = torch._foreach_lerp(slots["momentum"], grads, 1.0 - b1)  # m + (g - m) * (1 - beta_1)
+    v_new = torch._foreach_lerp(slots["velocity"], torch._foreach_mul(grads, grads), 1.0 - b2)
     new_slots = {"momentum": m_new, "velocity": v_new}
     second = v_new
     if hp["amsgrad"]:
         second = new_slots["velocity_hat"] = torch._foreach_maximum(slots["velocity_hat"], v_new)
     denominator = torch._foreach_sqrt(second)
     torch._foreach_add_(denominator, hp["epsilon"])
+    if lr.device.type == "cpu":
+        # Host scalars cost no sync on CPU: the step size is one Python float and the update one
+        # fused ``p - alpha * m / denominator``.
+        t = float(step)
+        alpha = float(lr) * math.sqrt(1.0 - b2 ** t) / (1.0 - b1 ** t)
+        return torch._foreach_addcdiv(params, m_new, denominator, value=-alpha), new_slots
+    alpha = lr * torch.sqrt(1.0 - torch.pow(b2, step)) / (1.0 - torch.pow(b1, step))
     update = torch._foreach_mul(m_new, alpha.to(params[0].dtype))
     torch._foreach_div_(update, denominator)
     return torch._foreach_sub(params, update), new_slots
@@ -117,8 +124,12 @@ def fused_optimizer_update(kind, params, grads, slots, learning_rate, step, hype
     if not (isinstance(learning_rate, Tensor) and isinstance(step, Tensor)):
         return None
     with torch.no_grad():
+        if learning_rate.device != device:
+            learning_rate = learning_rate.to(device)
+        if step.device != device:
+            step = step.to(device)
         new_params, new_slots = update(list(params), list(grads), {k: list(v) for k, v in slots.items()},
-                                       learning_rate.to(device), step.to(device), hyperparameters)
+                                       learning_rate, step, hyperparameters)
         if not in_place:
             return new_params, {name: new_slots.get(name, list(values)) for name, values in slots.items()}
         torch._foreach_copy_(list(params), new_params)

@@ -57,6 +57,13 @@ class Mean(Metric):
         self.count = self.add_variable(name="count")
 
     def update_state(self, values, sample_weight=None):
+        if type(sample_weight) in (int, float) and ops.ndim(values) == 0:
+            # One (already reduced) value standing for ``sample_weight`` samples, as the trainer's
+            # loss tracker passes it: total += value * weight, count += weight.
+            value = float_tensor(values, self.dtype)
+            self.total.assign(ops.add(self.total.value, ops.multiply(value, float(sample_weight))))
+            self.count.assign(ops.add(self.count.value, float(sample_weight)))
+            return
         values, sample_weight = reduce_to_samplewise_values(values, sample_weight, ops.mean, self.dtype)
         self.total.assign_add(ops.sum(values))
         if sample_weight is not None:

@@ -44,6 +44,8 @@ from kerafront import config, ops
 from kerafront.optimizers import schedules as _schedules
 from kerafront.variables import StatelessScope, Variable, _current_scope
 
+_FUSED_CLASSES = {}  # optimizer class -> whether its update is its fused_kind's (no override)
+
 
 class Optimizer:
     """Base class of optimizers (see the module docstring for the contract)."""
@@ -200,20 +202,22 @@ class Optimizer:
         learning_rate = self._current_learning_rate()
         self._step_scalars = {"learning_rate": learning_rate}
         self._apply_weight_decay(variables)
-        self._step_scalars.update(self.prepare_step(learning_rate))
-        if not self._fused_update(grads, variables, learning_rate):
+        next_iteration = ops.add(self._iterations.value, 1)
+        if not self._fused_update(grads, variables, learning_rate, next_iteration):
+            self._step_scalars.update(self.prepare_step(learning_rate))
             for gradient, variable in zip(grads, variables):
                 self.update_step(gradient, variable, learning_rate)
         for variable in variables:
             if variable.constraint is not None:
                 variable.assign(variable.constraint(variable.value))
         self._step_scalars = {}
-        self._iterations.assign(ops.add(self._iterations.value, 1))
+        self._iterations.assign(next_iteration)
 
     def _filter_empty(self, grads, variables):
         missing = [v.path for g, v in zip(grads, variables) if g is None]
         if not missing:
-            return [ops.convert_to_tensor(g, dtype=v.dtype) for g, v in zip(grads, variables)], variables
+            return [g if ops.is_tensor(g) and ops.dtype(g) == v.dtype else ops.convert_to_tensor(g, dtype=v.dtype)
+                    for g, v in zip(grads, variables)], variables
         if len(missing) == len(variables):
             raise ValueError(f"{type(self).__name__}.apply: no gradients provided for any variable "
                              f"({len(variables)} variables); check that the loss depends on them.")
@@ -285,29 +289,35 @@ class Optimizer:
 
     def _update_is_the_fused_kinds(self):
         """False when a subclass overrides the update of the class that declared ``fused_kind``."""
-        owner = next(cls for cls in type(self).__mro__ if "fused_kind" in cls.__dict__)
-        return all(getattr(type(self), name) is getattr(owner, name)
-                   for name in ("update_step", "prepare_step", "fused_hyperparameters"))
+        cls = type(self)
+        cached = _FUSED_CLASSES.get(cls)
+        if cached is None:
+            owner = next(c for c in cls.__mro__ if "fused_kind" in c.__dict__)
+            cached = _FUSED_CLASSES[cls] = all(getattr(cls, name) is getattr(owner, name)
+                                               for name in ("update_step", "prepare_step", "fused_hyperparameters"))
+        return cached
 
-    def _fused_update(self, grads, variables, learning_rate):
+    def _fused_update(self, grads, variables, learning_rate, next_iteration):
         if self.fused_kind is None or not self._update_is_the_fused_kinds():
             return False
         fused = getattr(config.backend_module(), "fused_optimizer_update", None)
         if fused is None:
             return False
         slots = {name: [self.slot(name, v) for v in variables] for name in self._slots}
-        step = ops.cast(ops.add(self._iterations.value, 1), config.floatx())
+        step = ops.cast(next_iteration, config.floatx())
         result = fused(self.fused_kind, [v.value for v in variables], grads,
                        {name: [s.value for s in slot_list] for name, slot_list in slots.items()},
                        learning_rate, step, self.fused_hyperparameters(), _current_scope() is None)
         if result is None:
             return False
+        # The hook returns native tensors of each variable's own shape and dtype (its contract), so
+        # they are stored without another conversion.
         new_params, new_slots = result
         for variable, value in zip(variables, new_params):
-            variable.assign(value)
+            variable._store(value)
         for name, slot_list in slots.items():
             for slot, value in zip(slot_list, new_slots[name]):
-                slot.assign(value)
+                slot._store(value)
         return True
 
     def stateless_apply(self, optimizer_values, grads, trainable_values):

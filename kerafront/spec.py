@@ -609,6 +609,16 @@ BACKEND_HOOKS = {
     "list_devices": "list_devices() -> list of device names this backend can use.",
 }
 
+# Optional backend attributes: absent means "no". The trainer and optimizers look them up.
+OPTIONAL_BACKEND_HOOKS = {
+    "fused_optimizer_update": "fused_optimizer_update(kind, params, grads, slots, learning_rate, step, "
+                              "hyperparameters, in_place) -> (new_params, new_slots) or None to decline "
+                              "(contract in kerafront/optimizers/optimizer.py).",
+    "compiled_functions_take_numpy": "True when functions returned by compile accept NumPy arrays in place "
+                                     "of tensors and transfer them themselves (the trainer then passes "
+                                     "batches without converting them first).",
+}
+
 # Composite ops (kerafront.ops) a backend may override with a fused kernel of the same signature.
 # The conformance suite compares each override with the composite.
 OVERRIDABLE_COMPOSITES = (

@@ -91,7 +91,8 @@ def test_np_float64_scalars_are_weak_like_python_floats(K):
 
 def _run_python(code, **env):
     full_env = dict(os.environ, **env)
-    for key in ("KERAFRONT_DEVICE", "JAX_ENABLE_X64", "KERAFRONT_JAX_ENABLE_X64"):
+    for key in ("KERAFRONT_DEVICE", "JAX_ENABLE_X64", "KERAFRONT_JAX_ENABLE_X64", "JAX_COMPILATION_CACHE_DIR",
+                "KERAFRONT_JAX_COMPILATION_CACHE", "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"):
         if key not in env:
             full_env.pop(key, None)
     return subprocess.run([sys.executable, "-c", code], env=full_env, capture_output=True, text=True, timeout=120)
@@ -468,3 +469,58 @@ def test_import_selects_only_jax_and_reads_kerafront_device():
     assert result.stdout.split() == ["jax", "cpu", "False", "False", "['cpu']"]
     missing = _run_python("import kerafront", KERAFRONT_BACKEND="jax", KERAFRONT_DEVICE="gpu:7")
     assert missing.returncode != 0 and "KERAFRONT_DEVICE: JAX has no device 'gpu:7'" in missing.stderr
+
+
+def test_creation_ops_outside_and_inside_a_trace(K):
+    # Eager: made on the host (no per-shape XLA compile); traced: a broadcast. Same values either way.
+    eager = [ops.zeros((2, 3)), ops.ones((4,), dtype="int32"), ops.full((2,), 1.5, dtype="bfloat16"),
+             ops.full((), True)]
+    assert [str(a.dtype) for a in eager] == ["float32", "int32", "bfloat16", "bool"]
+    assert all(isinstance(a, jax.Array) for a in eager)
+    np.testing.assert_array_equal(_np(eager[0]), np.zeros((2, 3), np.float32))
+    np.testing.assert_array_equal(_np(eager[2]), np.full((2,), 1.5, np.float32))
+    traced = jax.jit(lambda x: ops.add(ops.full((2, 3), 2.0), x))(jnp.ones((2, 3)))
+    np.testing.assert_array_equal(_np(traced), np.full((2, 3), 3.0, np.float32))
+    with pytest.raises(TypeError, match="full"):
+        ops.full((2,), 1.0, dtype="float64")   # x64 is off: still refused, not narrowed
+
+
+def test_compilation_cache_is_on_by_default_and_respects_the_user(tmp_path):
+    code = "import jax, kerafront\nprint(jax.config.jax_compilation_cache_dir, " \
+           "jax.config.jax_persistent_cache_min_compile_time_secs)"
+    home = str(tmp_path)
+    default = _run_python(code, KERAFRONT_BACKEND="jax", HOME=home)
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.split() == [os.path.join(home, ".cache", "kerafront", "jax"), "0.1"]
+    off = _run_python(code, KERAFRONT_BACKEND="jax", KERAFRONT_JAX_COMPILATION_CACHE="0")
+    assert off.stdout.split() == ["None", "1.0"]
+    own = _run_python(code, KERAFRONT_BACKEND="jax", KERAFRONT_JAX_COMPILATION_CACHE=str(tmp_path / "c"))
+    assert own.stdout.split() == [str(tmp_path / "c"), "0.1"]
+    users = _run_python(code, KERAFRONT_BACKEND="jax", JAX_COMPILATION_CACHE_DIR=str(tmp_path / "u"))
+    assert users.stdout.split() == [str(tmp_path / "u"), "1.0"]
+
+
+def test_fit_reads_logs_from_the_compiled_step_and_they_match_eager_training():
+    x = np.random.default_rng(0).normal(size=(40, 4)).astype("float32")
+    y = np.eye(3, dtype="float32")[np.arange(40) % 3]
+
+    def run(**compile_args):
+        kerafront.utils.set_random_seed(0)
+        model = kerafront.Sequential([kerafront.Input(shape=(4,)), kerafront.layers.Dense(3, activation="softmax")])
+        model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy", "mse"],
+                      **compile_args)
+        history = model.fit(x, y, batch_size=16, epochs=3, verbose=0, shuffle=False, validation_data=(x, y))
+        return model, history.history, model.evaluate(x, y, verbose=0, batch_size=16)
+
+    compiled, logs, evaluated = run()
+    assert compiled._steps.with_results and compiled._host_batches
+    eager, eager_logs, eager_evaluated = run(run_eagerly=True)
+    assert not eager._steps.with_results
+    assert list(logs) == list(eager_logs) == ["loss", "accuracy", "mse", "val_loss", "val_accuracy", "val_mse"]
+    for key in logs:
+        np.testing.assert_allclose(logs[key], eager_logs[key], rtol=1e-5, atol=1e-6, err_msg=key)
+    np.testing.assert_allclose(evaluated, eager_evaluated, rtol=1e-5, atol=1e-6)
+    # After a reset the cached step results are not reused: a fresh evaluate on other data differs.
+    other = compiled.evaluate(x[:8], y[:8], verbose=0, return_dict=True)
+    assert other == compiled.evaluate(x[:8], y[:8], verbose=0, return_dict=True)
+    assert other["loss"] != pytest.approx(evaluated[0])

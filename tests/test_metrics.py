@@ -215,3 +215,16 @@ def test_config_round_trip(metric):
     restored = type(metric).from_config(config)
     assert restored.get_config() == config
     assert [v.shape for v in restored.variables] == [v.shape for v in metric.variables]
+
+
+def test_mean_with_a_number_weight_for_a_scalar_equals_the_general_path():
+    from kerafront import metrics, ops
+    fast, general = metrics.Mean(), metrics.Mean()
+    for value, weight in [(2.0, 4), (5.0, 2)]:
+        fast.update_state(ops.convert_to_tensor(value), sample_weight=weight)
+        general.update_state(ops.convert_to_tensor([value]), sample_weight=ops.convert_to_tensor([float(weight)]))
+    np.testing.assert_allclose(ops.convert_to_numpy(fast.result()), (2.0 * 4 + 5.0 * 2) / 6, rtol=1e-6)
+    for a, b in zip(fast.variables, general.variables):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6)
+    fast.reset_state()
+    assert float(fast.result()) == 0.0 and float(fast.count.numpy()) == 0.0

@@ -197,3 +197,11 @@ def test_fit_applies_weight_constraints_after_each_update():
     model.compile(optimizer=optimizers.SGD(1.0), loss="mse")
     model.fit(np.ones((4, 3)), -10 * np.ones((4, 2)), epochs=1, batch_size=4, verbose=0)
     np.testing.assert_array_equal(model.get_weights()[0], 0.0)  # one step of about -10 per weight, clipped
+
+
+def test_host_batches_keep_numpy_and_normalise_dtypes():
+    from kerafront.training import data
+    converted = data.to_host_tree({"a": np.ones((2, 2)), "b": np.arange(3, dtype="int32"), "c": 1.5})
+    assert isinstance(converted["a"], np.ndarray) and converted["a"].dtype == np.float32
+    assert converted["b"].dtype == np.int32 and isinstance(converted["b"], np.ndarray)
+    assert kerafront.ops.is_tensor(converted["c"])   # non-arrays are converted as usual

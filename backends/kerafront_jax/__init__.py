@@ -11,7 +11,9 @@ Choices a user may meet:
   process's other JAX code keeps its dtypes); ``KERAFRONT_JAX_ENABLE_X64=1`` (or JAX's own
   ``JAX_ENABLE_X64=1``) turns it on at import. With it off, asking for a 64-bit dtype raises
   ``TypeError`` saying so, never a silent 32-bit result.
-* ``compile`` is ``jax.jit`` with ``donate_argnums`` passed through.
+* ``compile`` is ``jax.jit`` with ``donate_argnums`` passed through. JAX's persistent compilation
+  cache is on by default (``~/.cache/kerafront/jax``), so a re-run of the same model skips XLA's
+  compile; ``KERAFRONT_JAX_COMPILATION_CACHE=0`` turns it off (see ``_cache``).
 * On NVIDIA GPUs XLA runs float32 matmuls and convolutions in TF32 by default (as TensorFlow does,
   unlike torch); results then differ from float32 CPU results by about 1e-3 relative.
 """
@@ -23,6 +25,7 @@ import jax
 if os.environ.get("KERAFRONT_JAX_ENABLE_X64", "").lower() in ("1", "true", "yes"):
     jax.config.update("jax_enable_x64", True)
 
+from kerafront_jax import _cache  # noqa: E402
 from kerafront_jax._autodiff import compile, grad, stop_gradient, value_and_grad  # noqa: E402
 from kerafront_jax._convert import (cast, convert_to_numpy, convert_to_tensor, dtype, is_tensor,  # noqa: E402
                                     shape, x64_enabled)
@@ -41,5 +44,7 @@ from kerafront_jax._shape import (  # noqa: E402
     squeeze, stack, take, take_along_axis, tile, top_k, transpose)
 
 name = "jax"
+compiled_functions_take_numpy = True  # jax.jit transfers host arrays itself, ~10x cheaper than device_put
 
 init_from_env()
+_cache.init_from_env()

@@ -26,12 +26,33 @@ def _creation_dtype(dtype, op):
     return floatx_dtype(op) if dtype is None else jax_dtype(dtype, op)
 
 
+try:  # JAX has no public "am I tracing?"; without it every creation goes through jnp
+    from jax._src.core import trace_ctx as _trace_ctx
+    _eager = _trace_ctx.is_top_level
+except (ImportError, AttributeError):  # pragma: no cover - other JAX versions
+    def _eager():
+        return False
+
+
+def _filled(shape, value, dtype):
+    """A constant array. Outside a trace it is made on the host and transferred: eager ``jnp.full``
+    compiles an XLA kernel per new shape (~20 ms each on CPU; building Adam's slots for a small
+    model took 0.27 s that way). Inside a trace, ``jnp.full`` keeps it a cheap broadcast."""
+    if _eager() and isinstance(value, (bool, int, float, np.generic)):
+        try:
+            shape = tuple(int(d) for d in shape) if isinstance(shape, (tuple, list)) else (int(shape),)
+        except TypeError:
+            return jnp.full(shape, value, dtype=dtype)
+        return jax.device_put(np.full(shape, value, dtype=dtype))
+    return jnp.full(shape, value, dtype=dtype)
+
+
 def zeros(shape, dtype=None):
-    return jnp.zeros(shape, dtype=_creation_dtype(dtype, "zeros"))
+    return _filled(shape, 0, _creation_dtype(dtype, "zeros"))
 
 
 def ones(shape, dtype=None):
-    return jnp.ones(shape, dtype=_creation_dtype(dtype, "ones"))
+    return _filled(shape, 1, _creation_dtype(dtype, "ones"))
 
 
 def full(shape, fill_value, dtype=None):
@@ -44,7 +65,7 @@ def full(shape, fill_value, dtype=None):
             return jnp.full(shape, fill_value, dtype=fill_value.dtype)
         else:
             dtype = config.floatx()
-    return jnp.full(shape, fill_value, dtype=jax_dtype(dtype, "full"))
+    return _filled(shape, fill_value, jax_dtype(dtype, "full"))
 
 
 def arange(start, stop=None, step=1, dtype=None):

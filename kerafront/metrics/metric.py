@@ -32,6 +32,7 @@ class Metric:
         self.dtype = dtype or config.floatx()
         self._variables = []
         self._initial_values = []
+        self._reset_values = []   # initial values as tensors, made once (kerafront never updates a tensor in place)
 
     def add_variable(self, shape=(), initializer="zeros", dtype=None, name=None):
         """Create a non-trainable state variable filled with ``initializer`` ("zeros" or a number)."""
@@ -42,6 +43,7 @@ class Metric:
         variable.path = f"{self.name}/{name}"
         self._variables.append(variable)
         self._initial_values.append((tuple(shape), fill, dtype))
+        self._reset_values.append(ops.full(tuple(shape), fill, dtype=dtype))
         return variable
 
     @property
@@ -56,8 +58,8 @@ class Metric:
 
     def reset_state(self):
         """Assign every state variable its initial value."""
-        for variable, (shape, fill, dtype) in zip(self._variables, self._initial_values):
-            variable.assign(ops.full(shape, fill, dtype=dtype))
+        for variable, value in zip(self._variables, self._reset_values):
+            variable.assign(value)
 
     def __call__(self, *args, **kwargs):
         """Update the state with one batch and return the running result."""

@@ -45,6 +45,20 @@ def to_tensor_tree(data):
     return tree.map_structure(convert, data)
 
 
+def to_host_tree(data):
+    """Like ``to_tensor_tree`` but NumPy leaves stay NumPy (float64 -> floatx), for compiled steps
+    that transfer host arrays themselves; 64-bit integer and other leaves are converted as usual
+    (so a backend's dtype rules and errors still apply)."""
+    def convert(leaf):
+        if isinstance(leaf, np.ndarray):
+            if leaf.dtype == np.float64:
+                return leaf.astype(config.floatx())
+            if leaf.dtype.itemsize < 8 and leaf.dtype.kind in "biuf":
+                return leaf
+        return ops.convert_to_tensor(leaf)
+    return tree.map_structure(convert, data)
+
+
 def num_samples(data, name):
     lengths = {len(leaf) for leaf in tree.leaves(data)}
     if len(lengths) > 1:

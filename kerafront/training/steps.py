@@ -5,6 +5,11 @@ non_trainable_values, optimizer_values, metric_values)`` (lists of native tensor
 the model's/optimizer's/metrics' variables) and returns the new state, so the backend's
 ``compile`` (``jax.jit``, ``tf.function``; identity on NumPy and torch) can compile it and random
 seed states are threaded through instead of baked in.
+
+With ``with_results`` (set by the trainer when the backend really compiles), the train and test
+steps also return the metrics' results (``[loss, *metrics]``, see ``results``) computed from the new state
+inside the compiled function, so reading logs costs no eager ops. Eager backends skip it: there
+the results are computed only when logs are read.
 """
 
 from kerafront import ops
@@ -22,6 +27,7 @@ class Steps:
         self.loss_tracker = model._loss_tracker
         self.metric_variables = list(self.loss_tracker.variables) + self.metrics.variables
         self.output_names = model._output_names
+        self.with_results = False
 
     def _forward_loss(self, trainable_values, non_trainable_values, x, y, sample_weight, training):
         model = self.model
@@ -43,6 +49,16 @@ class Steps:
             self.metrics.update_state(targets, predictions, weights)
         return [scope.get(v) for v in self.metric_variables]
 
+    def results(self, metric_values):
+        """``[loss, *metric results]`` (a list: compiled functions may reorder dict keys) computed
+        from explicit metric state values; ``result_names`` names them."""
+        with StatelessScope(dict(zip(self.metric_variables, metric_values))):
+            return [self.loss_tracker.result()] + list(self.metrics.results().values())
+
+    @property
+    def result_names(self):
+        return ["loss"] + [metric.name for _, metric in self.metrics.metrics]
+
     def train_step(self, state, batch):
         trainable_values, non_trainable_values, optimizer_values, metric_values = state
         x, y, sample_weight = batch
@@ -55,14 +71,16 @@ class Steps:
         new_trainable, new_optimizer = self.model.optimizer.stateless_apply(optimizer_values, grads,
                                                                             trainable_values)
         new_metrics = self._update_metrics(metric_values, loss, targets, predictions, weights)
-        return loss, (new_trainable, new_non_trainable, new_optimizer, new_metrics)
+        results = self.results(new_metrics) if self.with_results else None
+        return loss, (new_trainable, new_non_trainable, new_optimizer, new_metrics), results
 
     def test_step(self, state, batch):
         trainable_values, non_trainable_values, metric_values = state
         x, y, sample_weight = batch
         loss, (targets, predictions, weights, _) = self._forward_loss(
             trainable_values, non_trainable_values, x, y, sample_weight, training=False)
-        return self._update_metrics(metric_values, loss, targets, predictions, weights)
+        new_metrics = self._update_metrics(metric_values, loss, targets, predictions, weights)
+        return new_metrics, (self.results(new_metrics) if self.with_results else None)
 
     def predict_step(self, state, x):
         trainable_values, non_trainable_values = state

@@ -8,7 +8,7 @@ callbacks always see current weights.
 
 import numpy as np
 
-from kerafront import callbacks as callbacks_module, metrics as metrics_module, ops, optimizers, tree
+from kerafront import callbacks as callbacks_module, config, metrics as metrics_module, ops, optimizers, tree
 from kerafront.training import data as data_module
 from kerafront.training.compile_utils import CompileLoss, CompileMetrics, flatten_outputs
 from kerafront.training.steps import Steps
@@ -23,11 +23,22 @@ def _to_float(value):
     return float(np.asarray(ops.convert_to_numpy(value)))
 
 
+def _probe():
+    return None
+
+
+def _backend_compiles():
+    """Whether ``ops.compile`` does more than return the function (jax.jit, tf.function)."""
+    return ops.compile(_probe) is not _probe
+
+
 class Trainer:
     """Mixin that gives ``Model`` the Keras training API."""
 
     compiled = False
     stop_training = False
+    _step_results = None   # the last compiled step's metric results, while they are current
+    _host_batches = False
 
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, run_eagerly=False,
                 jit_compile="auto"):
@@ -43,6 +54,7 @@ class Trainer:
         self._use_compile = not run_eagerly and jit_compile is not False
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._steps = None
+        self._step_results = None
         self._train_function = self._test_function = self._predict_function = None
         self.compiled = True
 
@@ -87,6 +99,11 @@ class Trainer:
         if not self.optimizer.built:
             self.optimizer.build(self.trainable_variables)
         self._steps = Steps(self)
+        compiles = self._use_compile and _backend_compiles()
+        self._steps.with_results = compiles
+        # Backends whose compiled functions take NumPy arrays get the batches as they are: the
+        # compiled call transfers them far more cheaply than a separate conversion per array.
+        self._host_batches = compiles and bool(getattr(config.backend_module(), "compiled_functions_take_numpy", False))
 
     def _compiled(self, fn):
         return ops.compile(fn) if self._use_compile else fn
@@ -110,14 +127,25 @@ class Trainer:
         return self._steps.metric_variables
 
     def _metric_logs(self):
+        if self._step_results is not None:
+            return {name: _to_float(value) for name, value in zip(self._steps.result_names, self._step_results)}
         logs = {"loss": _to_float(self._loss_tracker.result())}
         for name, value in self._compile_metrics.results().items():
             logs[name] = _to_float(value)
         return logs
 
     def _reset_metrics(self):
+        self._step_results = None
         self._loss_tracker.reset_state()
         self._compile_metrics.reset_state()
+
+    def _step_inputs(self, data):
+        """A batch part (array tree or None) as the step function takes it."""
+        if data is None:
+            return None
+        if self._host_batches:
+            return data_module.to_host_tree(data)
+        return data_module.to_tensor_tree(data)
 
     # ------------------------------------------------------------------------------------------
     # One batch
@@ -128,13 +156,13 @@ class Trainer:
         optimizer_vars, metric_vars = self.optimizer.variables, self._metric_variables()
         state = ([v.value for v in trainable], [v.value for v in non_trainable],
                  [v.value for v in optimizer_vars], [v.value for v in metric_vars])
-        batch = (data_module.to_tensor_tree(x), None if y is None else data_module.to_tensor_tree(y),
-                 None if sample_weight is None else data_module.to_tensor_tree(sample_weight))
-        loss, (new_trainable, new_non_trainable, new_optimizer, new_metrics) = train(state, batch)
+        batch = (self._step_inputs(x), self._step_inputs(y), self._step_inputs(sample_weight))
+        loss, (new_trainable, new_non_trainable, new_optimizer, new_metrics), results = train(state, batch)
         _write_back(trainable, new_trainable)
         _write_back(non_trainable, new_non_trainable)
         _write_back(optimizer_vars, new_optimizer)
         _write_back(metric_vars, new_metrics)
+        self._step_results = results
         return loss
 
     def _test_batch(self, x, y, sample_weight):
@@ -142,14 +170,15 @@ class Trainer:
         metric_vars = self._metric_variables()
         state = ([v.value for v in self.trainable_variables], [v.value for v in self.non_trainable_variables],
                  [v.value for v in metric_vars])
-        batch = (data_module.to_tensor_tree(x), data_module.to_tensor_tree(y),
-                 None if sample_weight is None else data_module.to_tensor_tree(sample_weight))
-        _write_back(metric_vars, test(state, batch))
+        batch = (self._step_inputs(x), self._step_inputs(y), self._step_inputs(sample_weight))
+        new_metrics, results = test(state, batch)
+        _write_back(metric_vars, new_metrics)
+        self._step_results = results
 
     def _predict_batch(self, x):
         predict = self._make_predict_function()
         state = ([v.value for v in self.trainable_variables], [v.value for v in self.non_trainable_variables])
-        return predict(state, data_module.to_tensor_tree(x))
+        return predict(state, self._step_inputs(x))
 
     # ------------------------------------------------------------------------------------------
     # Public API

@@ -12,6 +12,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 from benchmarks import report
@@ -25,9 +26,9 @@ def installed(module):
     return importlib.util.find_spec(module) is not None
 
 
-def measure(impl, workload, device, repeats, timeout=900):
+def measure(impl, workload, device, repeats, timeout=900, extra_env=None):
     command = [sys.executable, "-m", "benchmarks.measure", impl, workload, device, str(repeats)]
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""), **(extra_env or {}))
     started = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout)
     wall = time.perf_counter() - started
@@ -37,6 +38,32 @@ def measure(impl, workload, device, repeats, timeout=900):
     if workload == "import":
         data["process_seconds"] = wall
     return data
+
+
+def fit_time(impl, device, repeats, cache=None):
+    """W1 in ``repeats`` fresh processes: median/min/max of the fit seconds.
+
+    kerafront's JAX backend keeps XLA's compilations in a persistent cache. ``cache="cold"`` gives
+    every process a new, empty cache directory (compile time included, as on a first run);
+    ``cache="warm"`` shares one directory that an untimed run filled first (a re-run of a script).
+    """
+    def env(directory):
+        return {"KERAFRONT_JAX_COMPILATION_CACHE": directory} if cache else None
+
+    with tempfile.TemporaryDirectory(prefix="kerafront-bench-") as tmp:
+        if cache == "warm":
+            measure(impl, "w1", device, 1, extra_env=env(os.path.join(tmp, "shared")))
+        runs = [measure(impl, "w1", device, 1,
+                        extra_env=env(os.path.join(tmp, "shared" if cache == "warm" else f"cold{i}")))
+                for i in range(repeats)]
+    if any("error" in r for r in runs):
+        return next(r for r in runs if "error" in r)
+    seconds = [r["seconds"] for r in runs]
+    result = dict(runs[0], seconds=statistics.median(seconds), min=min(seconds), max=max(seconds))
+    result["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
+    if cache:
+        result["compilation_cache"] = cache
+    return result
 
 
 def import_time(impl, device, repeats):
@@ -105,15 +132,24 @@ def main(argv=None):
         raws = ["torch"] if workload == "w1" else [b for b in backends if b != "numpy"]
         if workload == "w2" and "numpy" in backends and "torch" not in raws and installed("torch"):
             raws.append("torch")
+        def run(impl, cache=None):
+            if workload == "w1":
+                return fit_time(impl, args.device, repeats, cache)
+            extra = {"KERAFRONT_JAX_COMPILATION_CACHE": "0"} if cache else None
+            return measure(impl, workload, args.device, repeats, extra_env=extra)
+
         for backend in backends:
-            record(f"{workload}/kerafront-{backend}", measure(f"kerafront-{backend}", workload, args.device, repeats))
+            cache = "cold" if backend == "jax" else None
+            record(f"{workload}/kerafront-{backend}", run(f"kerafront-{backend}", cache))
+            if backend == "jax" and workload == "w1":
+                record(f"{workload}/kerafront-jax-warm-cache", run("kerafront-jax", "warm"))
         for raw in raws:
             if installed(raw):
-                record(f"{workload}/raw-{raw}", measure(f"raw-{raw}", workload, args.device, repeats))
+                record(f"{workload}/raw-{raw}", run(f"raw-{raw}"))
         if args.compare_keras and not args.quick and installed("keras"):
             for backend in backends:
                 if backend != "numpy":
-                    record(f"{workload}/keras-{backend}", measure(f"keras-{backend}", workload, args.device, repeats))
+                    record(f"{workload}/keras-{backend}", run(f"keras-{backend}"))
     os.makedirs(args.out, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     path = os.path.join(args.out, f"{stamp}.json")

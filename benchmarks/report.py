@@ -34,10 +34,10 @@ def evaluate_targets(ms, device):
         ours = get(f"w1/kerafront-{backend}")
         if ours and raw_w1 and "seconds" in ours and "seconds" in raw_w1:
             add(f"W1 fit seconds, kerafront-{backend} / raw torch", _ratio(ours["seconds"], raw_w1["seconds"]), 2.0)
-    for backend in ("jax", "tensorflow"):
-        ours, keras = get(f"w1/kerafront-{backend}"), get(f"w1/keras-{backend}")
+    for name, backend in (("jax", "jax"), ("jax-warm-cache", "jax"), ("tensorflow", "tensorflow")):
+        ours, keras = get(f"w1/kerafront-{name}"), get(f"w1/keras-{backend}")
         if ours and keras and "seconds" in ours and "seconds" in keras:
-            add(f"W1 fit seconds, kerafront-{backend} / keras-{backend}", _ratio(ours["seconds"], keras["seconds"]), 0.3)
+            add(f"W1 fit seconds, kerafront-{name} / keras-{backend}", _ratio(ours["seconds"], keras["seconds"]), 0.3)
     numpy_import = get("import/kerafront-numpy")
     if numpy_import and "seconds" in numpy_import:
         rows.append({"target": "import kerafront (numpy), seconds", "ratio": numpy_import["seconds"], "limit": 0.35,

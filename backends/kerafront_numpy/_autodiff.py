@@ -36,6 +36,22 @@ from kerafront_numpy._convert import dtype_name, is_float, to_array
 _depth = 0  # > 0 while a value_and_grad is running its function
 _tape = []  # the boxes created by primitives during the running value_and_grad, in creation order
 _wanted = ()  # the (param_index, parent) pairs of the box whose VJP is being called
+_residuals = {}  # id(a primitive's output) -> (output, data its VJP reuses); emptied with the tape
+
+
+def save_residual(out, data):
+    """In a forward: keep ``data`` (say, conv's im2col patches) for the VJP of ``out``, which reads
+    it back with ``residual(out)`` instead of recomputing it. Kept only while differentiating, and
+    dropped when the running ``value_and_grad`` returns. Returns ``out``."""
+    if _depth:
+        _residuals[id(out)] = (out, data)
+    return out
+
+
+def residual(out):
+    """The data ``save_residual`` kept for ``out``, or None."""
+    entry = _residuals.get(id(out))
+    return entry[1] if entry is not None and entry[0] is out else None
 
 
 class Box:
@@ -289,6 +305,9 @@ def value_and_grad(fn, argnums=0, has_aux=False):
         tape = _tape
         try:
             result = fn(*args, **kwargs)
+        except BaseException:
+            _residuals.clear()
+            raise
         finally:
             _depth -= 1
             recorded = tape[:]
@@ -307,7 +326,10 @@ def value_and_grad(fn, argnums=0, has_aux=False):
         if plain.shape != ():
             raise ValueError(f"value_and_grad: fn must return a scalar (shape ()), got shape {plain.shape}. "
                              "Reduce it first, e.g. with kerafront.ops.sum or mean.")
-        grads = backward(value, np.ones((), plain.dtype), recorded) if type(value) is Box else {}
+        try:
+            grads = backward(value, np.ones((), plain.dtype), recorded) if type(value) is Box else {}
+        finally:
+            _residuals.clear()
         out = []
         for boxes, treedef in selected:
             leaf_grads = []

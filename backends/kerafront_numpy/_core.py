@@ -196,10 +196,23 @@ def power(x1, x2):
     return _arr(quiet(np.power, x1, x2))
 
 
+def select(mask, g):
+    """``np.where(mask, g, 0)`` for cotangents, as ``g * mask`` when that is the same thing.
+
+    A product with a bool mask is ~5x faster than ``np.where`` here (relu's VJP on the W2 CNN went
+    from 7 ms to 1.5 ms), but ``inf * False`` is NaN where ``np.where`` gives 0; a non-finite sum of
+    ``g`` (which any inf or NaN in it causes) sends those cases back to ``np.where``.
+    """
+    g = np.asarray(g)
+    if g.size < 4096 or g.dtype.kind != "f" or not np.isfinite(np.add.reduce(g, axis=None)):
+        return np.where(mask, g, 0)
+    return np.multiply(g, mask)
+
+
 def _maximum_vjp(g, out, x1, x2):
     x1, x2 = operands(x1, x2)
     first = x1 >= x2
-    return np.where(first, g, 0), (np.where(first, 0, g) if needs_gradient(1) else None)
+    return (select(first, g) if needs_gradient(0) else None), (select(~first, g) if needs_gradient(1) else None)
 
 
 @primitive(_maximum_vjp)
@@ -212,7 +225,7 @@ def maximum(x1, x2):
 def _minimum_vjp(g, out, x1, x2):
     x1, x2 = operands(x1, x2)
     first = x1 <= x2
-    return np.where(first, g, 0), (np.where(first, 0, g) if needs_gradient(1) else None)
+    return (select(first, g) if needs_gradient(0) else None), (select(~first, g) if needs_gradient(1) else None)
 
 
 @primitive(_minimum_vjp)
@@ -224,9 +237,9 @@ def minimum(x1, x2):
 
 def _clip_vjp(g, out, x, x_min, x_max):
     below, above = x < x_min, x > x_max
-    d_min = np.where(below, g, 0) if needs_gradient(1) else None
-    d_max = np.where(above & ~below, g, 0) if needs_gradient(2) else None
-    return np.where(below | above, 0, g), d_min, d_max
+    d_min = select(below, g) if needs_gradient(1) else None
+    d_max = select(above & ~below, g) if needs_gradient(2) else None
+    return (select(~(below | above), g) if needs_gradient(0) else None), d_min, d_max
 
 
 @primitive(_clip_vjp)
@@ -239,8 +252,8 @@ def clip(x, x_min, x_max):
 
 def _where_vjp(g, out, condition, x1, x2):
     condition = np.asarray(condition, dtype=bool)
-    d1 = np.where(condition, g, 0) if needs_gradient(1) else None
-    return None, d1, (np.where(condition, 0, g) if needs_gradient(2) else None)
+    d1 = select(condition, g) if needs_gradient(1) else None
+    return None, d1, (select(~condition, g) if needs_gradient(2) else None)
 
 
 @primitive(_where_vjp)

@@ -21,7 +21,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from kerafront.config import state
 
-from kerafront_numpy._autodiff import needs_gradient, primitive
+from kerafront_numpy._autodiff import needs_gradient, primitive, residual, save_residual
 from kerafront_numpy._convert import promote, to_array
 
 # ----------------------------------------------------------------------------------------------
@@ -159,20 +159,27 @@ def _ungroup_rows(y, groups):
     return y[0] if groups == 1 else y.transpose(1, 0, 2).reshape(y.shape[1], -1)
 
 
-def _conv_nhwc(x, kernel, strides, dilations, pads, outs):
-    """Correlate ``x`` (N, H, W, C_in) with ``kernel`` (kh, kw, C_in/groups, C_out) -> (N, Ho, Wo, C_out)."""
+def _conv_nhwc_and_patches(x, kernel, strides, dilations, pads, outs):
+    """Correlate ``x`` (N, H, W, C_in) with ``kernel`` (kh, kw, C_in/groups, C_out) -> (N, Ho, Wo, C_out),
+    and the im2col patches it multiplied (the kernel gradient needs them again)."""
     groups = x.shape[-1] // kernel.shape[-2]
     cols = _patches(x, kernel.shape[:2], strides, dilations, pads, outs, groups)
     y = np.matmul(cols, _grouped_kernel(kernel, groups))
-    return _ungroup_rows(y, groups).reshape(x.shape[0], outs[0], outs[1], kernel.shape[-1])
+    return _ungroup_rows(y, groups).reshape(x.shape[0], outs[0], outs[1], kernel.shape[-1]), cols
 
 
-def _conv_kernel_grad_nhwc(x, gy, kernel_shape, strides, dilations, pads):
-    """d(conv)/d(kernel) for cotangent ``gy`` (N, Ho, Wo, C_out): the patch/cotangent product."""
+def _conv_nhwc(x, kernel, strides, dilations, pads, outs):
+    return _conv_nhwc_and_patches(x, kernel, strides, dilations, pads, outs)[0]
+
+
+def _conv_kernel_grad_nhwc(x, gy, kernel_shape, strides, dilations, pads, cols=None):
+    """d(conv)/d(kernel) for cotangent ``gy`` (N, Ho, Wo, C_out): the patch/cotangent product
+    (``cols``: the forward's patches, when it kept them)."""
     kh, kw, cg, c_out = kernel_shape
     groups = x.shape[-1] // cg
     outs = gy.shape[1:3]
-    cols = _patches(x, (kh, kw), strides, dilations, pads, outs, groups)
+    if cols is None:
+        cols = _patches(x, (kh, kw), strides, dilations, pads, outs, groups)
     g = gy.reshape(-1, groups, c_out // groups).transpose(1, 0, 2)
     dk = np.matmul(cols.transpose(0, 2, 1), g)
     return dk.transpose(1, 0, 2).reshape(kernel_shape)
@@ -254,7 +261,8 @@ def _conv_vjp(g, out, inputs, kernel, strides, padding, data_format, dilation_ra
         dx = _conv_input_grad_nhwc(gy, k, x.shape, strides, dilations, pads)
         d_inputs = from_nhwc(dx, inputs.ndim, channels_first)
     if needs_gradient(1):
-        d_kernel = _conv_kernel_grad_nhwc(x, gy, k.shape, strides, dilations, pads).reshape(kernel.shape)
+        d_kernel = _conv_kernel_grad_nhwc(x, gy, k.shape, strides, dilations, pads,
+                                          cols=residual(out)).reshape(kernel.shape)
     return d_inputs, d_kernel
 
 
@@ -269,8 +277,8 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     inputs, kernel = _operands(inputs, kernel)
     x, k, channels_first, strides, dilations, pads, outs = _conv_setup(
         inputs, kernel, strides, padding, data_format, dilation_rate)
-    y = _conv_nhwc(x, k, strides, dilations, pads, outs)
-    return from_nhwc(y, inputs.ndim, channels_first)
+    y, cols = _conv_nhwc_and_patches(x, k, strides, dilations, pads, outs)
+    return save_residual(from_nhwc(y, inputs.ndim, channels_first), cols)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -321,6 +321,33 @@ def test_max_pool_vjp_sends_a_tie_to_one_position():
     assert grad.sum() == 9.0 and grad[0, 0, 0, 0] == 1.0 and grad[0, 3, 3, 0] == 0.0
 
 
+@pytest.mark.parametrize("x_shape, pool_size, padding, data_format", [
+    ((2, 6, 6, 3), 2, "valid", "channels_last"),
+    ((2, 7, 5, 3), 2, "valid", "channels_last"),      # odd sizes: the last row/column is in no window
+    ((1, 9, 6, 2), (3, 2), "valid", "channels_last"),
+    ((2, 3, 4, 4), 2, "same", "channels_first"),      # "same" that needs no padding
+    ((2, 9, 2), 3, "valid", "channels_last"),         # 1-D
+])
+def test_tiled_max_pool_vjp_matches_the_separable_rule_with_many_ties(x_shape, pool_size, padding, data_format,
+                                                                      monkeypatch):
+    from kerafront_numpy import _nn_pool
+    calls = []
+    tiled = _nn_pool._tiled_max_pool_vjp
+    monkeypatch.setattr(_nn_pool, "_tiled_max_pool_vjp", lambda *a: calls.append(1) or tiled(*a))
+    # relu-like data on a coarse grid: most windows hold several equal maxima (often all zeros)
+    x = np.maximum(np.round(RNG.normal(size=x_shape) * 2) / 2, 0).astype("float32")
+    out = max_pool.forward(x, pool_size, None, padding, data_format)
+    g = RNG.normal(size=out.shape).astype("float32")
+    fast = _nn_pool._max_pool_vjp(g, out, x, pool_size, None, padding, data_format)
+    _, xs, channels_first, window, strides, pads, outs = _nn_pool._pool_setup(
+        x, pool_size, None, padding, data_format, "max_pool")
+    assert calls == [1]   # the fast path ran
+    general = _nn_pool._separable_max_pool_vjp(_nn_pool.to_nhwc(g, channels_first), xs, window, strides, pads, outs)
+    np.testing.assert_array_equal(fast, _nn_pool.from_nhwc(general, x.ndim, channels_first))
+    assert fast.dtype == np.float32 and fast.shape == x.shape
+    assert 0 < np.count_nonzero(fast) <= g.size   # one winner per window
+
+
 def test_conv_kernel_only_gradient_and_float32_gradients():
     x, kernel = _normal(2, 6, 6, 1, dtype="float32"), _normal(3, 3, 1, 4, dtype="float32")
     cotangent = _normal(2, 4, 4, 4, dtype="float32")

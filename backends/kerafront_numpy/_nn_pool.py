@@ -117,16 +117,54 @@ def _lowest(dtype):
 # max_pool
 
 
+def _tiled_max_pool_vjp(g, out, x, window, outs):
+    """The VJP for windows that tile the input (stride = window, no padding), from ``out``.
+
+    Each window's cotangent goes to the first tap equal to its max, taps taken column by column
+    (the order the separable rule below resolves ties in): one comparison per tap and one product
+    per tap written straight into the result, about twice as fast as recomputing the argmax.
+    """
+    (ph, pw), (oh, ow) = window, outs
+    dx = np.empty(x.shape, dtype=g.dtype)
+    dx[:, oh * ph:] = 0   # rows and columns no window covers (floor division of the extent)
+    dx[:, :, ow * pw:] = 0
+    claimed = None
+    taps = [(i, j) for j in range(pw) for i in range(ph)]
+    for number, (i, j) in enumerate(taps):
+        index = (slice(None), slice(i, oh * ph, ph), slice(j, ow * pw, pw))
+        if number == len(taps) - 1:
+            hit = ~claimed if claimed is not None else np.ones(out.shape, dtype=bool)
+        else:
+            hit = x[index] == out
+            if claimed is not None:
+                hit &= ~claimed
+                claimed |= hit
+            else:
+                claimed = hit.copy()
+        np.multiply(g, hit, out=dx[index])
+    return dx
+
+
 def _max_pool_vjp(g, out, inputs, pool_size, strides, padding, data_format):
     inputs, x, channels_first, window, strides, pads, outs = _pool_setup(
         inputs, pool_size, strides, padding, data_format, "max_pool")
-    xp = pad_for_windows(x, window, strides, _NO_DILATION, pads, outs, fill=_lowest(x.dtype))
     g = to_nhwc(g.astype(x.dtype, copy=False), channels_first)
+    tiles = strides == window and all(o * k <= n for o, k, n in zip(outs, window, x.shape[1:3]))
+    if tiles and x.dtype.kind == "f":   # then no padding either
+        out_nhwc = to_nhwc(out, channels_first)
+        if not np.isnan(np.add.reduce(out_nhwc, axis=None)):   # NaN windows keep the separable rule
+            return from_nhwc(_tiled_max_pool_vjp(g, out_nhwc, x, window, outs), inputs.ndim, channels_first)
+    return from_nhwc(_separable_max_pool_vjp(g, x, window, strides, pads, outs), inputs.ndim, channels_first)
+
+
+def _separable_max_pool_vjp(g, x, window, strides, pads, outs):
+    """The general VJP on (N, H, W, C) arrays: the argmax of the two separable stages, recomputed."""
+    xp = pad_for_windows(x, window, strides, _NO_DILATION, pads, outs, fill=_lowest(x.dtype))
     rows, row_index = _argmax_taps(xp, 1, window[0], strides[0], outs[0])
     _, column_index = _argmax_taps(rows, 2, window[1], strides[1], outs[1])
     g_rows = _scatter_taps(g, rows.shape, 2, window[1], strides[1], outs[1], column_index)
     dxp = _scatter_taps(g_rows, xp.shape, 1, window[0], strides[0], outs[0], row_index)
-    return from_nhwc(_crop(dxp, pads, x.shape), inputs.ndim, channels_first)
+    return _crop(dxp, pads, x.shape)
 
 
 @primitive(_max_pool_vjp)

@@ -74,6 +74,31 @@ def import_time(impl, device, repeats):
     return {"seconds": statistics.median(seconds), "min": min(seconds), "max": max(seconds)}
 
 
+def paired_import_times(backend, device, repeats):
+    """``import kerafront`` (on ``backend``) and ``import <framework>``, alternating, in fresh processes.
+
+    Each kerafront import is paired with the framework import run just before it; ``extra_seconds``
+    (the median of the pairs' differences) is what kerafront adds, with the machine's drift over
+    the run cancelled out of it.
+    """
+    ours, raw = [], []
+    for _ in range(repeats):
+        raw.append(measure(f"raw-{backend}", "import", device, 1))
+        ours.append(measure(f"kerafront-{backend}", "import", device, 1))
+    failed = next((r for r in ours + raw if "error" in r), None)
+    if failed is not None:
+        return failed, failed
+
+    def summary(runs):
+        seconds = [r["process_seconds"] for r in runs]
+        return {"seconds": statistics.median(seconds), "min": min(seconds), "max": max(seconds)}
+
+    ours_summary = summary(ours)
+    ours_summary["extra_seconds"] = statistics.median(
+        o["process_seconds"] - r["process_seconds"] for o, r in zip(ours, raw))
+    return ours_summary, summary(raw)
+
+
 def environment(device):
     info = {"python": platform.python_version(), "machine": platform.machine(), "cpu": platform.processor(),
             "cpu_count": os.cpu_count(), "device": device, "date": datetime.datetime.now().isoformat(timespec="seconds")}
@@ -123,9 +148,12 @@ def main(argv=None):
     if "import" in workloads:
         record("import/raw-numpy", import_time("raw-numpy", args.device, repeats + 1))
         for backend in backends:
-            record(f"import/kerafront-{backend}", import_time(f"kerafront-{backend}", args.device, repeats + 1))
-            if backend != "numpy":
-                record(f"import/raw-{backend}", import_time(f"raw-{backend}", args.device, repeats + 1))
+            if backend == "numpy":
+                record("import/kerafront-numpy", import_time("kerafront-numpy", args.device, repeats + 1))
+                continue
+            ours, raw = paired_import_times(backend, args.device, repeats + 1)
+            record(f"import/kerafront-{backend}", ours)
+            record(f"import/raw-{backend}", raw)
     for workload in ("w1", "w2"):
         if workload not in workloads:
             continue

@@ -45,8 +45,9 @@ def evaluate_targets(ms, device):
     for backend in ("torch", "jax", "tensorflow"):
         ours, raw = get(f"import/kerafront-{backend}"), get(f"import/raw-{backend}")
         if ours and raw and "seconds" in ours and "seconds" in raw:
-            extra = ours["seconds"] - raw["seconds"]
-            rows.append({"target": f"import kerafront ({backend}) - import {backend}, seconds", "ratio": extra,
+            extra = ours.get("extra_seconds", ours["seconds"] - raw["seconds"])
+            rows.append({"target": f"import kerafront ({backend}) - import {backend} (median of paired runs), seconds",
+                         "ratio": extra,
                          "limit": 0.3, "met": extra <= 0.3})
     return rows
 

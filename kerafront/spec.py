@@ -624,7 +624,7 @@ OPTIONAL_BACKEND_HOOKS = {
 OVERRIDABLE_COMPOSITES = (
     "relu", "gelu", "silu", "softplus", "softmax", "log_softmax", "logsumexp",
     "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
-    "depthwise_conv", "moments",
+    "conv_bias", "depthwise_conv", "moments",
 )
 
 

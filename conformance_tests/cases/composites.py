@@ -213,6 +213,22 @@ def _separable(inputs, depthwise_kernel, pointwise_kernel, **kwargs):
     return naive.conv(_depthwise(inputs, depthwise_kernel, **kwargs), pointwise_kernel, data_format=data_format)
 
 
+def _conv_bias(inputs, kernel, bias, **kwargs):
+    out = naive.conv(inputs, kernel, **kwargs)
+    if kwargs.get("data_format") == "channels_first":
+        return out + bias.reshape((1, -1) + (1,) * (out.ndim - 2))
+    return out + bias
+
+
+add("conv_bias", "2d", T(g.normal((2, 6, 6, 3))), T(g.normal((3, 3, 3, 4), scale=0.5)), T(g.normal((4,))),
+    dtype="float32", expect=_conv_bias, tol="linalg")
+add("conv_bias", "2d_same_stride2_cf", T(g.normal((2, 3, 6, 5))), T(g.normal((3, 2, 3, 2), scale=0.5)),
+    T(g.normal((2,))), kwargs={"strides": 2, "padding": "same", "data_format": "channels_first"},
+    dtype="float32", expect=_conv_bias, tol="linalg")
+add("conv_bias", "1d_dilation", T(g.normal((2, 7, 2))), T(g.normal((2, 2, 3), scale=0.5)), T(g.normal((3,))),
+    kwargs={"dilation_rate": 2}, dtype="float32", expect=_conv_bias, tol="linalg")
+add("conv_bias", "2d_groups", T(g.normal((1, 5, 5, 4))), T(g.normal((3, 3, 2, 6), scale=0.5)), T(g.normal((6,))),
+    kwargs={"padding": "same"}, dtype="float32", expect=_conv_bias, tol="linalg")
 add("depthwise_conv", "2d_multiplier2", T(g.normal((1, 5, 5, 3))), T(g.normal((3, 3, 3, 2), scale=0.5)),
     dtype="float32", expect=_depthwise, tol="linalg")
 add("depthwise_conv", "2d_same_stride2", T(g.normal((2, 6, 6, 2))), T(g.normal((3, 3, 2, 1), scale=0.5)),

@@ -93,9 +93,12 @@ class BaseConv(Layer):
                 self.dilation_rate[0] * (self.kernel_size[0] - 1), 0)
             inputs = ops.pad(inputs, pad)
             padding = "valid"
+        if self.bias is not None:   # one op, so a backend can fuse the bias into its convolution
+            return self.activation(ops.conv_bias(inputs, self.kernel, self.bias, strides=self.strides, padding=padding,
+                                                 data_format=self.data_format, dilation_rate=self.dilation_rate))
         outputs = ops.conv(inputs, self.kernel, strides=self.strides, padding=padding, data_format=self.data_format,
                            dilation_rate=self.dilation_rate)
-        return self._add_bias_and_activate(outputs, self.bias)
+        return self.activation(outputs)
 
     def _output_spatial(self, spatial):
         return tuple(_utils.conv_output_length(n, k, s, self.padding, d)

@@ -14,7 +14,7 @@ from kerafront.ops.math import logsumexp
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "softplus", "softsign",
            "hard_sigmoid", "hard_silu", "log_sigmoid", "softmax", "log_softmax",
            "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
-           "depthwise_conv", "separable_conv", "dropout_mask"]
+           "conv_bias", "depthwise_conv", "separable_conv", "dropout_mask"]
 
 _SELU_ALPHA = 1.6732632423543772
 _SELU_SCALE = 1.0507009873554805
@@ -167,6 +167,21 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
         log_probs = P["log"](P["clip"](output, eps, 1.0 - eps))
     picked = P["take_along_axis"](log_probs, P["expand_dims"](P["cast"](target, "int32"), axis), axis=axis)
     return P["negative"](P["squeeze"](picked, axis=axis))
+
+
+@composite
+def conv_bias(inputs, kernel, bias, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """``conv(inputs, kernel, ...)`` plus ``bias`` (shape ``(C_out,)``) on the channel axis: what a
+    convolution layer computes. A backend may fuse the addition into its convolution kernel."""
+    c_out = tuple(P["shape"](kernel))[-1]
+    if tuple(P["shape"](bias)) != (c_out,):
+        raise ValueError(f"conv_bias: bias must have shape ({c_out},) (one value per output channel), got "
+                         f"{tuple(P['shape'](bias))}.")
+    outputs = P["conv"](inputs, kernel, strides=strides, padding=padding, data_format=data_format,
+                        dilation_rate=dilation_rate)
+    if (data_format or config.image_data_format()) == "channels_first":
+        bias = P["reshape"](bias, (1, c_out) + (1,) * (len(P["shape"](outputs)) - 2))
+    return P["add"](outputs, bias)
 
 
 @composite

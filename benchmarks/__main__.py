@@ -157,7 +157,8 @@ def main(argv=None):
     for workload in ("w1", "w2"):
         if workload not in workloads:
             continue
-        raws = ["torch"] if workload == "w1" else [b for b in backends if b != "numpy"]
+        raws = [b for b in ("torch", "jax") if b == "torch" or b in backends] if workload == "w1" else \
+            [b for b in backends if b != "numpy"]
         if workload == "w2" and "numpy" in backends and "torch" not in raws and installed("torch"):
             raws.append("torch")
         def run(impl, cache=None):

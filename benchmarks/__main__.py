@@ -99,6 +99,39 @@ def paired_import_times(backend, device, repeats):
     return ours_summary, summary(raw)
 
 
+RAW_W2 = {"numpy": "torch", "torch": "torch", "jax": "jax", "tensorflow": "tensorflow"}
+
+
+def paired_w2(backend, raw, device, repeats, pairs):
+    """W2 on kerafront-``backend`` and raw-``raw`` in alternating fresh processes (``pairs`` each).
+
+    This machine's speed drifts by +-20% within minutes, far more than the differences measured, so
+    every kerafront run is paired with a raw run next to it (their order alternating) and the ratio
+    reported is the median of the pairs' ratios (``paired_ratio``); ``ms_per_step`` pools every
+    timed epoch of every run.
+    """
+    extra = {"KERAFRONT_JAX_COMPILATION_CACHE": "0"} if backend == "jax" else None
+    ours, theirs = [], []
+    for i in range(pairs):
+        order = [("ours", f"kerafront-{backend}", extra), ("raw", f"raw-{raw}", None)]
+        for side, impl, env in (order if i % 2 == 0 else order[::-1]):
+            (ours if side == "ours" else theirs).append(measure(impl, "w2", device, repeats, extra_env=env))
+    failed = next((r for r in ours + theirs if "error" in r), None)
+    if failed is not None:
+        return failed, failed
+
+    def pooled(runs):
+        result = dict(runs[0], ms_per_step=[t for r in runs for t in r["ms_per_step"]])
+        result["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
+        return result
+
+    ours_result = pooled(ours)
+    ours_result["paired_ratio"] = statistics.median(
+        statistics.median(o["ms_per_step"]) / statistics.median(t["ms_per_step"]) for o, t in zip(ours, theirs))
+    ours_result["paired_with"] = f"raw-{raw}"
+    return ours_result, pooled(theirs)
+
+
 def environment(device):
     info = {"python": platform.python_version(), "machine": platform.machine(), "cpu": platform.processor(),
             "cpu_count": os.cpu_count(), "device": device, "date": datetime.datetime.now().isoformat(timespec="seconds")}
@@ -154,31 +187,35 @@ def main(argv=None):
             ours, raw = paired_import_times(backend, args.device, repeats + 1)
             record(f"import/kerafront-{backend}", ours)
             record(f"import/raw-{backend}", raw)
-    for workload in ("w1", "w2"):
-        if workload not in workloads:
-            continue
-        raws = [b for b in ("torch", "jax") if b == "torch" or b in backends] if workload == "w1" else \
-            [b for b in backends if b != "numpy"]
-        if workload == "w2" and "numpy" in backends and "torch" not in raws and installed("torch"):
-            raws.append("torch")
-        def run(impl, cache=None):
-            if workload == "w1":
-                return fit_time(impl, args.device, repeats, cache)
-            extra = {"KERAFRONT_JAX_COMPILATION_CACHE": "0"} if cache else None
-            return measure(impl, workload, args.device, repeats, extra_env=extra)
-
+    if "w1" in workloads:
         for backend in backends:
-            cache = "cold" if backend == "jax" else None
-            record(f"{workload}/kerafront-{backend}", run(f"kerafront-{backend}", cache))
-            if backend == "jax" and workload == "w1":
-                record(f"{workload}/kerafront-jax-warm-cache", run("kerafront-jax", "warm"))
-        for raw in raws:
-            if installed(raw):
-                record(f"{workload}/raw-{raw}", run(f"raw-{raw}"))
+            record(f"w1/kerafront-{backend}",
+                   fit_time(f"kerafront-{backend}", args.device, repeats, "cold" if backend == "jax" else None))
+            if backend == "jax":
+                record("w1/kerafront-jax-warm-cache", fit_time("kerafront-jax", args.device, repeats, "warm"))
+        for raw in ("torch", "jax"):
+            if installed(raw) and (raw == "torch" or raw in backends):
+                record(f"w1/raw-{raw}", fit_time(f"raw-{raw}", args.device, repeats))
         if args.compare_keras and not args.quick and installed("keras"):
             for backend in backends:
                 if backend != "numpy":
-                    record(f"{workload}/keras-{backend}", run(f"keras-{backend}"))
+                    record(f"w1/keras-{backend}", fit_time(f"keras-{backend}", args.device, repeats))
+    if "w2" in workloads:
+        recorded_raws = set()
+        for backend in backends:
+            raw = RAW_W2[backend]
+            if not installed(raw):
+                record(f"w2/kerafront-{backend}", measure(f"kerafront-{backend}", "w2", args.device, repeats))
+                continue
+            ours, theirs = paired_w2(backend, raw, args.device, repeats, 2 if args.quick else 3)
+            record(f"w2/kerafront-{backend}", ours)
+            if raw not in recorded_raws:
+                record(f"w2/raw-{raw}", theirs)
+                recorded_raws.add(raw)
+        if args.compare_keras and not args.quick and installed("keras"):
+            for backend in backends:
+                if backend != "numpy":
+                    record(f"w2/keras-{backend}", measure(f"keras-{backend}", "w2", args.device, repeats))
     os.makedirs(args.out, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     path = os.path.join(args.out, f"{stamp}.json")

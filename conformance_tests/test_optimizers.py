@@ -218,7 +218,9 @@ FUSED_CASES = ["sgd_momentum", "sgd_nesterov_global_clipnorm", "adagrad", "rmspr
                "adam_amsgrad_clipnorm", "adamw_cosine_warmup", "adamax"]
 
 
-def _run_steps(case_id, params, grads, fused, stateless):
+def _run_steps(case_id, params, grads, fused, stateless, in_place=False):
+    """``stateless``: through ``stateless_apply`` (``in_place`` lets a fused update overwrite the values
+    it is given; without it, the given values must come back unchanged)."""
     variables = [kerafront.Variable(p) for p in params]
     optimizer = CASES[case_id][1]()
     if not fused:
@@ -228,7 +230,14 @@ def _run_steps(case_id, params, grads, fused, stateless):
     for step_grads in grads:
         step_grads = [kerafront.ops.convert_to_tensor(g) for g in step_grads]
         if stateless:
-            values, optimizer_values = optimizer.stateless_apply(optimizer_values, step_grads, values)
+            before = [kerafront.ops.convert_to_numpy(v) for v in list(values) + list(optimizer_values)]
+            given = list(values) + list(optimizer_values)
+            values, optimizer_values = optimizer.stateless_apply(optimizer_values, step_grads, values,
+                                                                 in_place=in_place)
+            if not in_place:
+                for old, tensor in zip(before, given):
+                    np.testing.assert_array_equal(kerafront.ops.convert_to_numpy(tensor), old,
+                                                  err_msg=f"{case_id}: stateless_apply changed its input")
         else:
             optimizer.apply(step_grads, variables)
     if not stateless:
@@ -245,12 +254,12 @@ def test_fused_update_matches_generic(backend):
     problems = []
     with kerafront.backend_scope(backend):
         for case_id in FUSED_CASES:
-            for stateless in (False, True):
-                fused = _run_steps(case_id, params, grads, fused=True, stateless=stateless)
+            for stateless, in_place in ((False, False), (True, False), (True, True)):
+                fused = _run_steps(case_id, params, grads, fused=True, stateless=stateless, in_place=in_place)
                 generic = _run_steps(case_id, params, grads, fused=False, stateless=stateless)
                 for i, (a, b) in enumerate(zip(fused, generic)):
                     reason = tolerances.mismatch(a, b, rtol, atol)
                     if reason is not None:
                         problems.append(f"optimizer={case_id} backend={backend} stateless={stateless} "
-                                        f"value[{i}]: fused differs from generic: {reason}")
+                                        f"in_place={in_place} value[{i}]: fused differs from generic: {reason}")
     assert not problems, "\n".join(problems)

@@ -548,3 +548,18 @@ def test_import_selects_torch_only_and_reads_kerafront_device():
     if not torch.cuda.is_available():
         bad = _run("import kerafront", KERAFRONT_DEVICE="gpu:3")
         assert bad.returncode != 0 and "KERAFRONT_DEVICE" in bad.stderr and "not available" in bad.stderr
+
+
+def test_eager_fit_updates_the_variables_tensors_in_place_like_torch_optim():
+    model = kerafront.Sequential([kerafront.Input(shape=(3,)), kerafront.layers.Dense(2)])
+    model.compile(optimizer=kerafront.optimizers.Adam(0.1), loss="mse")
+    x, y = np.ones((4, 3), "float32"), np.zeros((4, 2), "float32")
+    kernel = model.layers[0].kernel
+    model.train_on_batch(x, y)   # builds the optimizer's slots
+    assert kerafront.backend() == "torch"
+    tensor, before = kernel.value, kernel.numpy()
+    slots = [v.value for v in model.optimizer.variables[2:]]
+    model.train_on_batch(x, y)
+    assert kernel.value is tensor                          # same tensor, new values
+    assert not np.allclose(kernel.numpy(), before)
+    assert all(v.value is old for v, old in zip(model.optimizer.variables[2:], slots))

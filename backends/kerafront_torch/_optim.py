@@ -17,14 +17,25 @@ import torch
 from kerafront_torch._convert import Tensor
 
 
-def _adam(params, grads, slots, lr, step, hp):
+def _adam(params, grads, slots, lr, step, hp, in_place=False):
+    """Adam in 6 multi-tensor ops on CPU. ``in_place`` overwrites ``params`` and the slots (no new
+    tensors, no copies back); otherwise new tensors are returned and the inputs are left untouched."""
     b1, b2 = hp["beta_1"], hp["beta_2"]
-    m_new = torch._foreach_lerp(slots["momentum"], grads, 1.0 - b1)  # m + (g - m) * (1 - beta_1)
-    v_new = torch._foreach_lerp(slots["velocity"], torch._foreach_mul(grads, grads), 1.0 - b2)
+    if in_place:
+        m_new, v_new = slots["momentum"], slots["velocity"]
+        torch._foreach_lerp_(m_new, grads, 1.0 - b1)  # m + (g - m) * (1 - beta_1)
+        torch._foreach_lerp_(v_new, torch._foreach_mul(grads, grads), 1.0 - b2)
+    else:
+        m_new = torch._foreach_lerp(slots["momentum"], grads, 1.0 - b1)
+        v_new = torch._foreach_lerp(slots["velocity"], torch._foreach_mul(grads, grads), 1.0 - b2)
     new_slots = {"momentum": m_new, "velocity": v_new}
     second = v_new
     if hp["amsgrad"]:
-        second = new_slots["velocity_hat"] = torch._foreach_maximum(slots["velocity_hat"], v_new)
+        if in_place:
+            torch._foreach_maximum_(slots["velocity_hat"], v_new)
+            second = new_slots["velocity_hat"] = slots["velocity_hat"]
+        else:
+            second = new_slots["velocity_hat"] = torch._foreach_maximum(slots["velocity_hat"], v_new)
     denominator = torch._foreach_sqrt(second)
     torch._foreach_add_(denominator, hp["epsilon"])
     if lr.device.type == "cpu":
@@ -32,10 +43,16 @@ def _adam(params, grads, slots, lr, step, hp):
         # fused ``p - alpha * m / denominator``.
         t = float(step)
         alpha = float(lr) * math.sqrt(1.0 - b2 ** t) / (1.0 - b1 ** t)
+        if in_place:
+            torch._foreach_addcdiv_(params, m_new, denominator, value=-alpha)
+            return params, new_slots
         return torch._foreach_addcdiv(params, m_new, denominator, value=-alpha), new_slots
     alpha = lr * torch.sqrt(1.0 - torch.pow(b2, step)) / (1.0 - torch.pow(b1, step))
     update = torch._foreach_mul(m_new, alpha.to(params[0].dtype))
     torch._foreach_div_(update, denominator)
+    if in_place:
+        torch._foreach_sub_(params, update)
+        return params, new_slots
     return torch._foreach_sub(params, update), new_slots
 
 
@@ -128,6 +145,10 @@ def fused_optimizer_update(kind, params, grads, slots, learning_rate, step, hype
             learning_rate = learning_rate.to(device)
         if step.device != device:
             step = step.to(device)
+        if in_place and update is _adam:
+            _adam(list(params), list(grads), {k: list(v) for k, v in slots.items()}, learning_rate, step,
+                  hyperparameters, in_place=True)
+            return params, slots
         new_params, new_slots = update(list(params), list(grads), {k: list(v) for k, v in slots.items()},
                                        learning_rate, step, hyperparameters)
         if not in_place:

@@ -51,6 +51,7 @@ class Optimizer:
     """Base class of optimizers (see the module docstring for the contract)."""
 
     fused_kind = None
+    _values_in_place = False   # set by stateless_apply(in_place=True) for its duration
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  name=None):
@@ -307,7 +308,8 @@ class Optimizer:
         step = ops.cast(next_iteration, config.floatx())
         result = fused(self.fused_kind, [v.value for v in variables], grads,
                        {name: [s.value for s in slot_list] for name, slot_list in slots.items()},
-                       learning_rate, step, self.fused_hyperparameters(), _current_scope() is None)
+                       learning_rate, step, self.fused_hyperparameters(),
+                       self._values_in_place or _current_scope() is None)
         if result is None:
             return False
         # The hook returns native tensors of each variable's own shape and dtype (its contract), so
@@ -320,11 +322,14 @@ class Optimizer:
                 slot._store(value)
         return True
 
-    def stateless_apply(self, optimizer_values, grads, trainable_values):
+    def stateless_apply(self, optimizer_values, grads, trainable_values, in_place=False):
         """``apply`` on explicit values; returns ``(new_trainable_values, new_optimizer_values)``.
 
         ``optimizer_values`` is ordered like ``variables``; ``trainable_values`` like the variables
-        the optimizer was built with. Nothing is written to the Variables.
+        the optimizer was built with. Nothing is written to the Variables. ``in_place=True`` says the
+        values are the caller's to overwrite (the eager trainer passes the variables' own tensors and
+        writes the results back): a backend's fused update may then update them in place, as
+        ``torch.optim`` does, instead of allocating new tensors every step.
         """
         if not self.built:
             raise ValueError(f"{type(self).__name__}.stateless_apply: build the optimizer first "
@@ -337,8 +342,12 @@ class Optimizer:
                              f"trainable values, got {len(trainable_values)}.")
         mapping = dict(zip(self._trainable_variables, trainable_values))
         mapping.update(zip(self._variables, optimizer_values))
-        with StatelessScope(mapping) as scope:
-            self.apply(grads)
+        self._values_in_place = in_place
+        try:
+            with StatelessScope(mapping) as scope:
+                self.apply(grads)
+        finally:
+            self._values_in_place = False
         return ([scope.get(v) for v in self._trainable_variables], [scope.get(v) for v in self._variables])
 
     # ------------------------------------------------------------------------------------------

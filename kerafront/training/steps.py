@@ -28,6 +28,7 @@ class Steps:
         self.metric_variables = list(self.loss_tracker.variables) + self.metrics.variables
         self.output_names = model._output_names
         self.with_results = False
+        self.in_place_updates = False   # eager backends: the optimizer may overwrite the state it is given
 
     def _forward_loss(self, trainable_values, non_trainable_values, x, y, sample_weight, training):
         model = self.model
@@ -68,8 +69,8 @@ class Steps:
 
         (loss, (targets, predictions, weights, new_non_trainable)), grads = ops.value_and_grad(
             loss_fn, has_aux=True)(trainable_values)
-        new_trainable, new_optimizer = self.model.optimizer.stateless_apply(optimizer_values, grads,
-                                                                            trainable_values)
+        new_trainable, new_optimizer = self.model.optimizer.stateless_apply(
+            optimizer_values, grads, trainable_values, in_place=self.in_place_updates)
         new_metrics = self._update_metrics(metric_values, loss, targets, predictions, weights)
         results = self.results(new_metrics) if self.with_results else None
         return loss, (new_trainable, new_non_trainable, new_optimizer, new_metrics), results

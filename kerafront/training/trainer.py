@@ -101,6 +101,9 @@ class Trainer:
         self._steps = Steps(self)
         compiles = self._use_compile and _backend_compiles()
         self._steps.with_results = compiles
+        # Eager steps get the variables' own tensors and their results are written back, so the
+        # optimizer may update them in place (as torch.optim does); compiled steps never mutate inputs.
+        self._steps.in_place_updates = not compiles
         # Backends whose compiled functions take NumPy arrays get the batches as they are: the
         # compiled call transfers them far more cheaply than a separate conversion per array.
         self._host_batches = compiles and bool(getattr(config.backend_module(), "compiled_functions_take_numpy", False))

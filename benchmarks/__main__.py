@@ -207,7 +207,7 @@ def main(argv=None):
             if not installed(raw):
                 record(f"w2/kerafront-{backend}", measure(f"kerafront-{backend}", "w2", args.device, repeats))
                 continue
-            ours, theirs = paired_w2(backend, raw, args.device, repeats, 2 if args.quick else 3)
+            ours, theirs = paired_w2(backend, raw, args.device, repeats, 2 if args.quick else 5)
             record(f"w2/kerafront-{backend}", ours)
             if raw not in recorded_raws:
                 record(f"w2/raw-{raw}", theirs)

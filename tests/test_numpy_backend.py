@@ -197,3 +197,21 @@ def test_device_hooks():
     assert B.default_device() == "cpu" and B.list_devices() == ["cpu"]
     with B.device_scope("cpu"):
         assert B.dtype(B.ones((1,))) == "float32"
+
+
+def test_relu_override_matches_the_composite_at_zero_ties_and_nan():
+    from kerafront import ops
+    from kerafront_numpy import _autodiff
+    x = np.array([-2.0, -0.0, 0.0, 1e-30, 3.0, np.nan, -np.inf, np.inf] * 700, dtype="float32")  # > 4096: the product path
+    g = np.linspace(-1, 1, x.size).astype("float32")
+
+    def vjp(fn):
+        return _autodiff.value_and_grad(lambda t: ops.sum(ops.multiply(fn(t), g)))(x)
+
+    (_, fused), (_, pure) = vjp(ops.relu), vjp(ops.relu.composite)
+    np.testing.assert_array_equal(fused, pure)
+    np.testing.assert_array_equal(ops.relu(x), ops.relu.composite(x))
+    assert ops.relu(np.array([-1, 2], dtype="int32")).dtype == np.int32
+    g[5] = np.inf   # a non-finite cotangent takes np.where: no NaN where relu blocks it
+    (_, fused), (_, pure) = vjp(ops.relu), vjp(ops.relu.composite)
+    np.testing.assert_array_equal(fused, pure)

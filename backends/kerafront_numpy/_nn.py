@@ -281,6 +281,35 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     return save_residual(from_nhwc(y, inputs.ndim, channels_first), cols)
 
 
+def _conv_bias_vjp(g, out, inputs, kernel, bias, strides, padding, data_format, dilation_rate):
+    d_inputs, d_kernel = _conv_vjp(g, out, inputs, kernel, strides, padding, data_format, dilation_rate)
+    d_bias = None
+    if needs_gradient(2):
+        channel_axis = 1 if is_channels_first(data_format, "conv_bias") else g.ndim - 1
+        d_bias = g.sum(axis=tuple(a for a in range(g.ndim) if a != channel_axis))
+    return d_inputs, d_kernel, d_bias
+
+
+@primitive(_conv_bias_vjp)
+def conv_bias(inputs, kernel, bias, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """Override of the composite ``conv_bias``: the bias is added in place into the convolution's
+    fresh output (no second full-size array), and its gradient is the cotangent summed over every
+    axis but the channels'."""
+    inputs, kernel = _operands(inputs, kernel)
+    bias = to_array(bias)
+    if bias.shape != (kernel.shape[-1],):
+        raise ValueError(f"conv_bias: bias must have shape ({kernel.shape[-1]},) (one value per output channel), "
+                         f"got {bias.shape}.")
+    x, k, channels_first, strides, dilations, pads, outs = _conv_setup(
+        inputs, kernel, strides, padding, data_format, dilation_rate, "conv_bias")
+    y, cols = _conv_nhwc_and_patches(x, k, strides, dilations, pads, outs)
+    if promote(y.dtype, bias.dtype) == y.dtype:
+        y += bias   # channels are y's last axis here
+    else:
+        y = y + bias
+    return save_residual(from_nhwc(y, inputs.ndim, channels_first), cols)
+
+
 # ----------------------------------------------------------------------------------------------
 # conv_transpose
 

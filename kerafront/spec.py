@@ -617,6 +617,9 @@ OPTIONAL_BACKEND_HOOKS = {
     "compiled_functions_take_numpy": "True when functions returned by compile accept NumPy arrays in place "
                                      "of tensors and transfer them themselves (the trainer then passes "
                                      "batches without converting them first).",
+    "prepare_for_training": "prepare_for_training() -> None, called before the trainer first builds its "
+                            "steps (a backend may tune its process once there; the NumPy backend keeps freed "
+                            "memory for the next step, see kerafront_numpy/_memory.py).",
 }
 
 # Composite ops (kerafront.ops) a backend may override with a fused kernel of the same signature.

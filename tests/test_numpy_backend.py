@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import kerafront
 import kerafront_numpy as B
 from kerafront import spec
 
@@ -215,3 +216,30 @@ def test_relu_override_matches_the_composite_at_zero_ties_and_nan():
     g[5] = np.inf   # a non-finite cotangent takes np.where: no NaN where relu blocks it
     (_, fused), (_, pure) = vjp(ops.relu), vjp(ops.relu.composite)
     np.testing.assert_array_equal(fused, pure)
+
+
+def test_prepare_for_training_pads_malloc_once_and_respects_the_user(monkeypatch):
+    import platform
+    from kerafront_numpy import _memory
+    for key in [k for k in __import__("os").environ if k.startswith("MALLOC_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setattr(_memory, "_applied", None)
+    monkeypatch.setenv("KERAFRONT_NUMPY_MALLOC_TOP_PAD", "0")
+    assert _memory.prepare_for_training() is None
+    monkeypatch.setattr(_memory, "_applied", None)
+    monkeypatch.setenv("KERAFRONT_NUMPY_MALLOC_TOP_PAD", "")
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "2")      # the user tunes malloc: left alone
+    assert _memory.prepare_for_training() is None
+    monkeypatch.delenv("MALLOC_ARENA_MAX")
+    monkeypatch.setattr(_memory, "_applied", None)
+    applied = _memory.prepare_for_training()
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert applied == 128 << 20
+    assert _memory.prepare_for_training() == applied     # once per process
+    # the trainer calls it before building its steps
+    calls = []
+    monkeypatch.setattr(B, "prepare_for_training", lambda: calls.append(1))
+    model = kerafront.Sequential([kerafront.Input(shape=(2,)), kerafront.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.train_on_batch(np.ones((2, 2), "float32"), np.ones((2, 1), "float32"))
+    assert calls == [1]

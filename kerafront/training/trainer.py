@@ -71,6 +71,9 @@ class Trainer:
         """On the first batch: build the model, resolve losses/metrics per output, build the optimizer."""
         if self._steps is not None:
             return
+        prepare = getattr(config.backend_module(), "prepare_for_training", None)
+        if prepare is not None:
+            prepare()
         symbolic = getattr(self, "outputs", None) if self.built else None
         if symbolic:
             # Functional/Sequential graphs know their output shapes: no eager forward pass (on JAX

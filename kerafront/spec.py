@@ -618,8 +618,8 @@ OPTIONAL_BACKEND_HOOKS = {
                                      "of tensors and transfer them themselves (the trainer then passes "
                                      "batches without converting them first).",
     "prepare_for_training": "prepare_for_training() -> None, called before the trainer first builds its "
-                            "steps (a backend may tune its process once there; the NumPy backend keeps freed "
-                            "memory for the next step, see kerafront_numpy/_memory.py).",
+                            "steps (a backend may tune its process once there; NumPy and torch on CPU keep freed "
+                            "memory for the next step, see kerafront/utils/malloc.py).",
 }
 
 # Composite ops (kerafront.ops) a backend may override with a fused kernel of the same signature.

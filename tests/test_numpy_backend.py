@@ -218,24 +218,24 @@ def test_relu_override_matches_the_composite_at_zero_ties_and_nan():
     np.testing.assert_array_equal(fused, pure)
 
 
-def test_prepare_for_training_pads_malloc_once_and_respects_the_user(monkeypatch):
+def test_keep_freed_memory_pads_malloc_once_and_respects_the_user(monkeypatch):
     import platform
-    from kerafront_numpy import _memory
+    from kerafront.utils import malloc as _memory
     for key in [k for k in __import__("os").environ if k.startswith("MALLOC_")]:
         monkeypatch.delenv(key)
     monkeypatch.setattr(_memory, "_applied", None)
-    monkeypatch.setenv("KERAFRONT_NUMPY_MALLOC_TOP_PAD", "0")
-    assert _memory.prepare_for_training() is None
+    monkeypatch.setenv("KERAFRONT_MALLOC_TOP_PAD", "0")
+    assert _memory.keep_freed_memory() is None
     monkeypatch.setattr(_memory, "_applied", None)
-    monkeypatch.setenv("KERAFRONT_NUMPY_MALLOC_TOP_PAD", "")
+    monkeypatch.setenv("KERAFRONT_MALLOC_TOP_PAD", "")
     monkeypatch.setenv("MALLOC_ARENA_MAX", "2")      # the user tunes malloc: left alone
-    assert _memory.prepare_for_training() is None
+    assert _memory.keep_freed_memory() is None
     monkeypatch.delenv("MALLOC_ARENA_MAX")
     monkeypatch.setattr(_memory, "_applied", None)
-    applied = _memory.prepare_for_training()
+    applied = _memory.keep_freed_memory()
     if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
         assert applied == 128 << 20
-    assert _memory.prepare_for_training() == applied     # once per process
+    assert _memory.keep_freed_memory() == applied     # once per process
     # the trainer calls it before building its steps
     calls = []
     monkeypatch.setattr(B, "prepare_for_training", lambda: calls.append(1))

@@ -28,4 +28,9 @@ from kerafront_numpy._reduce import all, any, argmax, argmin, cumsum, max, mean,
 from kerafront_numpy._shape import (broadcast_to, concatenate, expand_dims, flip, pad, repeat, reshape, slice,
                                     split, squeeze, stack, tile, transpose)
 from kerafront_numpy._optim import fused_optimizer_update  # noqa: E402  (optional fast path)
-from kerafront_numpy._memory import prepare_for_training  # noqa: E402  (optional hook)
+
+
+def prepare_for_training():
+    """Optional hook (``kerafront.spec.OPTIONAL_BACKEND_HOOKS``): keep freed memory for the next step."""
+    from kerafront.utils import malloc
+    malloc.keep_freed_memory()

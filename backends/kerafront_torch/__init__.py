@@ -36,3 +36,11 @@ from kerafront_torch._shape import (argsort, broadcast_to, concatenate, expand_d
                                     top_k, transpose)
 
 name = "torch"
+
+
+def prepare_for_training():
+    """Optional hook (``kerafront.spec.OPTIONAL_BACKEND_HOOKS``): on the CPU, keep freed memory for
+    the next step (torch's CPU tensors come from malloc; see ``kerafront/utils/malloc.py``)."""
+    if default_device() == "cpu":
+        from kerafront.utils import malloc
+        malloc.keep_freed_memory()

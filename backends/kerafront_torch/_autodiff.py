@@ -42,7 +42,7 @@ def _prepare_leaf(leaf, nested):
 
 
 def _detach(tree_value):
-    return tree.map_structure(lambda v: v.detach() if isinstance(v, Tensor) else v, tree_value)
+    return tree.map_structure(lambda v: v.detach() if isinstance(v, Tensor) and v.requires_grad else v, tree_value)
 
 
 def value_and_grad(fn, argnums=0, has_aux=False):
@@ -85,7 +85,7 @@ def value_and_grad(fn, argnums=0, has_aux=False):
                                         materialize_grads=True)
         else:
             grads = [torch.zeros_like(leaf) for leaf in flat]
-        grads = list(grads) if nested else [g.detach() for g in grads]
+        grads = list(grads) if nested else [g.detach() if g.requires_grad else g for g in grads]
         trees, start = [], 0
         for treedef, count in treedefs:
             trees.append(tree.unflatten(treedef, grads[start:start + count]))

@@ -1,7 +1,7 @@
 """``python -m benchmarks``: run the suite, print a table, write JSON, a Markdown report and a chart.
 
 Each measurement runs in its own subprocess (clean imports, honest peak memory); ratios are
-computed within one run. ``--quick`` (about 3 minutes here) uses fewer repeats and skips keras.
+computed within one run. ``--quick`` (about 5 minutes here) uses fewer repeats and skips keras.
 """
 
 import argparse
@@ -158,7 +158,7 @@ def environment(device):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="fewer repeats, no keras (about 3 minutes)")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, no keras (about 5 minutes)")
     parser.add_argument("--workloads", default="import,w1,w2", help="comma list of import,w1,w2")
     parser.add_argument("--backends", default=None, help="comma list (default: every installed backend)")
     parser.add_argument("--device", default="cpu", choices=("cpu", "gpu"))

@@ -26,6 +26,11 @@ def _configure(impl, device):
     return kind, name
 
 
+def _w2_batch(device):
+    """W2's batch: 64 on the CPU, 256 on a GPU (../shared/perf.md's GPU target)."""
+    return 256 if device == "gpu" else 64
+
+
 def _settle():
     """Collect, then freeze every object alive now (the frameworks' import-time objects) out of the
     collector's view: otherwise the first full collection of the ~170k objects torch or TensorFlow
@@ -51,7 +56,8 @@ def run(impl, workload, device, repeats):
         loops = __import__(f"benchmarks.baselines.{module}", fromlist=[module])
         fn = getattr(loops, workload)
         _settle()
-        return fn(device=device) if workload == "w1" else fn(device=device, repeats=repeats)
+        return fn(device=device) if workload == "w1" else fn(device=device, batch_size=_w2_batch(device),
+                                                              repeats=repeats)
     from benchmarks import workloads
     lib = __import__(kind)
     if kind == "kerafront":
@@ -59,7 +65,7 @@ def run(impl, workload, device, repeats):
     _settle()
     if workload == "w1":
         return workloads.w1(lib)
-    return workloads.w2(lib, repeats=repeats)
+    return workloads.w2(lib, batch_size=_w2_batch(device), repeats=repeats)
 
 
 def main(argv):

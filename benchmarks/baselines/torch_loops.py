@@ -69,7 +69,7 @@ def w2(device="cpu", batch_size=64, repeats=5):
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-        float(loss)
+        float(loss.detach())
 
     start = time.perf_counter()
     epoch()

@@ -7,13 +7,21 @@ any, so a broken file never yields a partly loaded model.
 import datetime
 import os
 import warnings
-import zipfile
 
 import kerafront
 from kerafront import losses, metrics, ops, optimizers
 from kerafront.dtypes import is_float
-from kerafront.saving import archive as archive_module, weights_file
+from kerafront.saving import weights_file
 from kerafront.saving.serialization import deserialize, serialize
+
+
+
+def _archive():
+    """The archive module, imported on first save/load: it brings zipfile and tempfile, which
+    ``import kerafront`` does not need."""
+    from kerafront.saving import archive
+    return archive
+
 
 _CONFIG_KEYS = {"model", "build_config", "compile_config"}
 _METADATA_KEYS = {"format", "format_version", "kerafront_version", "backend", "date"}
@@ -66,13 +74,13 @@ def save_model(model, filepath):
     """Write ``model`` (config, weights, compile config and optimizer state) to ``filepath`` atomically."""
     config = {"model": serialize(model), "build_config": model.get_build_config(),
               "compile_config": _compile_config(model)}
-    metadata = {"format": "kerafront", "format_version": archive_module.FORMAT_VERSION,
+    metadata = {"format": "kerafront", "format_version": _archive().FORMAT_VERSION,
                 "kerafront_version": kerafront.__version__, "backend": kerafront.backend(),
                 "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
     optimizer_weights = None
     if config["compile_config"] is not None and model.optimizer.built:
         optimizer_weights = _arrays(model.optimizer.variables)
-    archive_module.write_archive(filepath, metadata, config, _arrays(model.variables), optimizer_weights)
+    _archive().write_archive(filepath, metadata, config, _arrays(model.variables), optimizer_weights)
 
 
 def _check_keys(where, found, expected, optional=()):
@@ -125,13 +133,13 @@ def load_model(filepath, custom_objects=None, compile=True):
     Raises ``ValueError`` for a broken or hostile file, with no partially loaded model.
     """
     path = os.fspath(filepath)
-    with archive_module.Archive(path) as archive:
+    with _archive().Archive(path) as archive:
         metadata = archive.read_json("metadata.json")
         _check_keys(f"{path}: metadata.json", metadata, _METADATA_KEYS)
-        if metadata["format"] != "kerafront" or metadata["format_version"] != archive_module.FORMAT_VERSION:
+        if metadata["format"] != "kerafront" or metadata["format_version"] != _archive().FORMAT_VERSION:
             raise ValueError(f"{path}: unsupported format {metadata['format']!r} version "
                              f"{metadata['format_version']!r}; this kerafront reads version "
-                             f"{archive_module.FORMAT_VERSION}.")
+                             f"{_archive().FORMAT_VERSION}.")
         config = archive.read_json("config.json")
         _check_keys(f"{path}: config.json", config, _CONFIG_KEYS)
         model_arrays = archive.read_weights("model.weights.safetensors")
@@ -198,17 +206,19 @@ def save_weights(model, filepath):
     """Write every model variable to a standalone safetensors file (atomic)."""
     data = weights_file.encode(_arrays(model.variables), metadata={"format": "kerafront-weights",
                                                                     "kerafront_version": kerafront.__version__})
-    archive_module.atomic_write(filepath, lambda f: f.write(data))
+    _archive().atomic_write(filepath, lambda f: f.write(data))
 
 
 def load_weights(model, filepath):
     """Load weights written by ``save_weights`` (or the weights of a ``save_model`` file) into ``model``."""
     path = os.fspath(filepath)
+    import zipfile
+
     if zipfile.is_zipfile(path):
-        with archive_module.Archive(path) as archive:
+        with _archive().Archive(path) as archive:
             arrays = archive.read_weights("model.weights.safetensors")
     else:
-        arrays = archive_module.read_weights_file(path)
+        arrays = _archive().read_weights_file(path)
     if not model.built:
         raise ValueError(f"load_weights: build the model (call it once or give input_shape) before loading "
                          f"weights from {path}.")

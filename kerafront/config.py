@@ -27,6 +27,7 @@ class _State:
     backend_name = None
     impl = {}  # primitive name -> backend function (mutated in place; kerafront.ops holds a reference)
     overrides = {}
+    pending = False  # the selected backend was still importing; see complete_pending_backend
     floatx = "float32"
     image_data_format = "channels_last"
     epsilon = 1e-7
@@ -74,7 +75,27 @@ def backend():
 
 def backend_module():
     """The active backend module (for library code that needs a backend hook)."""
+    if state.pending:
+        complete_pending_backend()
     return state.backend
+
+
+def complete_pending_backend():
+    """Finish selecting the backend whose own package was still importing when kerafront was
+    imported (``import kerafront_torch`` before ``import kerafront``): by the first op it has
+    finished importing. Returns the primitive table."""
+    if state.pending:
+        state.pending = False
+        set_backend(state.backend_name)
+    return state.impl
+
+
+def _mid_import(name):
+    """True when backend ``name``'s package is itself being imported right now."""
+    import sys
+    module_name = registry.BUILTIN.get(name, (None,))[0]
+    module = sys.modules.get(module_name) if module_name else None
+    return bool(module is not None and getattr(getattr(module, "__spec__", None), "_initializing", False))
 
 
 def set_backend(name):
@@ -95,6 +116,7 @@ def set_backend(name):
     state.overrides = {op: getattr(module, op) for op in OVERRIDABLE_COMPOSITES if hasattr(module, op)}
     state.backend = module
     state.backend_name = name
+    state.pending = False
 
 
 @contextlib.contextmanager
@@ -149,7 +171,7 @@ def set_epsilon(value):
 
 def device(name):
     """``with kerafront.device("gpu:0"):`` places new tensors on that device (backend permitting)."""
-    return state.backend.device_scope(name)
+    return backend_module().device_scope(name)
 
 
 def _initialize():
@@ -157,4 +179,10 @@ def _initialize():
     set_floatx(resolve("floatx", file_settings))
     set_image_data_format(resolve("image_data_format", file_settings))
     set_epsilon(file_settings.get("epsilon", DEFAULTS["epsilon"]))
-    set_backend(resolve("backend", file_settings))
+    name = resolve("backend", file_settings)
+    if _mid_import(name):
+        # The user imported the backend package first; it imports kerafront before its own
+        # primitives exist. Select it once it is complete: at the first op (see _dispatch).
+        state.backend_name, state.pending = name, True
+        return
+    set_backend(name)

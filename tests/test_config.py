@@ -99,3 +99,19 @@ def test_every_backend_module_satisfies_the_spec():
     from kerafront.spec import missing_primitives
     for name in registry.available_backends():
         assert missing_primitives(registry.load(name)) == [], name
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_importing_a_backend_package_before_kerafront_works(backend):
+    import importlib.util
+    import subprocess
+    import sys
+    if importlib.util.find_spec(backend) is None:
+        pytest.skip(f"{backend} is not installed")
+    code = (f"import kerafront_{backend} as B\nimport kerafront\nfrom kerafront import ops\n"
+            "print(kerafront.backend(), kerafront.config.backend_module() is B, float(ops.sum(ops.relu([-1.0, 2.0]))))")
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("KERAFRONT_")}
+    env["KERAFRONT_BACKEND"] = backend
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [backend, "True", "2.0"]

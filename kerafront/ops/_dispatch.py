@@ -2,7 +2,7 @@
 
 import functools
 
-from kerafront.config import state
+from kerafront.config import complete_pending_backend, state
 from kerafront.spec import OVERRIDABLE_COMPOSITES, PRIMITIVES
 
 
@@ -33,7 +33,11 @@ def _make_primitive(name, spec_fn):
             if isinstance(a, _maybe_variable):
                 args = _unwrap(args)
                 break
-        return _impl[name](*args, **kwargs)
+        try:
+            fn = _impl[name]
+        except KeyError:  # only while a backend imported before kerafront finishes importing
+            fn = complete_pending_backend()[name]
+        return fn(*args, **kwargs)
 
     functools.update_wrapper(op, spec_fn)
     op.__module__ = "kerafront.ops"
@@ -55,6 +59,8 @@ def composite(fn):
 
     @functools.wraps(fn)
     def op(*args, **kwargs):
+        if state.pending:
+            complete_pending_backend()
         impl = state.overrides.get(name)
         if impl is None:
             return fn(*args, **kwargs)

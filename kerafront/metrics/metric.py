@@ -31,8 +31,7 @@ class Metric:
         self.name = name or _snake_case(type(self).__name__)
         self.dtype = dtype or config.floatx()
         self._variables = []
-        self._initial_values = []
-        self._reset_values = []   # initial values as tensors, made once (kerafront never updates a tensor in place)
+        self._initial_values = []   # tensors, made once: metric state is only ever replaced, never updated in place
 
     def add_variable(self, shape=(), initializer="zeros", dtype=None, name=None):
         """Create a non-trainable state variable filled with ``initializer`` ("zeros" or a number)."""
@@ -42,8 +41,7 @@ class Metric:
         variable = Variable(value, dtype=dtype, trainable=False, name=name)
         variable.path = f"{self.name}/{name}"
         self._variables.append(variable)
-        self._initial_values.append((tuple(shape), fill, dtype))
-        self._reset_values.append(ops.full(tuple(shape), fill, dtype=dtype))
+        self._initial_values.append(ops.full(tuple(shape), fill, dtype=dtype))
         return variable
 
     @property
@@ -58,7 +56,7 @@ class Metric:
 
     def reset_state(self):
         """Assign every state variable its initial value."""
-        for variable, value in zip(self._variables, self._reset_values):
+        for variable, value in zip(self._variables, self._initial_values):
             variable.assign(value)
 
     def __call__(self, *args, **kwargs):
@@ -85,7 +83,7 @@ class Metric:
 
     def stateless_reset_state(self):
         """The initial state values, without touching the variables."""
-        return [ops.full(shape, fill, dtype=dtype) for shape, fill, dtype in self._initial_values]
+        return list(self._initial_values)
 
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype}

@@ -217,8 +217,7 @@ class Optimizer:
     def _filter_empty(self, grads, variables):
         missing = [v.path for g, v in zip(grads, variables) if g is None]
         if not missing:
-            return [g if ops.is_tensor(g) and ops.dtype(g) == v.dtype else ops.convert_to_tensor(g, dtype=v.dtype)
-                    for g, v in zip(grads, variables)], variables
+            return [ops.convert_to_tensor(g, dtype=v.dtype) for g, v in zip(grads, variables)], variables
         if len(missing) == len(variables):
             raise ValueError(f"{type(self).__name__}.apply: no gradients provided for any variable "
                              f"({len(variables)} variables); check that the loss depends on them.")

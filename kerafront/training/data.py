@@ -37,12 +37,14 @@ def to_numpy_tree(data, name):
     return tree.map_structure(convert, data)
 
 
+def _floatx_if_float64(leaf):
+    if isinstance(leaf, np.ndarray) and leaf.dtype == np.float64:
+        return leaf.astype(config.floatx())
+    return leaf
+
+
 def to_tensor_tree(data):
-    def convert(leaf):
-        if isinstance(leaf, np.ndarray) and leaf.dtype == np.float64:
-            leaf = leaf.astype(config.floatx())
-        return ops.convert_to_tensor(leaf)
-    return tree.map_structure(convert, data)
+    return tree.map_structure(lambda leaf: ops.convert_to_tensor(_floatx_if_float64(leaf)), data)
 
 
 def to_host_tree(data):
@@ -50,11 +52,9 @@ def to_host_tree(data):
     that transfer host arrays themselves; 64-bit integer and other leaves are converted as usual
     (so a backend's dtype rules and errors still apply)."""
     def convert(leaf):
-        if isinstance(leaf, np.ndarray):
-            if leaf.dtype == np.float64:
-                return leaf.astype(config.floatx())
-            if leaf.dtype.itemsize < 8 and leaf.dtype.kind in "biuf":
-                return leaf
+        leaf = _floatx_if_float64(leaf)
+        if isinstance(leaf, np.ndarray) and leaf.dtype.itemsize < 8 and leaf.dtype.kind in "biuf":
+            return leaf
         return ops.convert_to_tensor(leaf)
     return tree.map_structure(convert, data)
 

@@ -133,12 +133,10 @@ class Trainer:
         return self._steps.metric_variables
 
     def _metric_logs(self):
-        if self._step_results is not None:
-            return {name: _to_float(value) for name, value in zip(self._steps.result_names, self._step_results)}
-        logs = {"loss": _to_float(self._loss_tracker.result())}
-        for name, value in self._compile_metrics.results().items():
-            logs[name] = _to_float(value)
-        return logs
+        results = self._step_results
+        if results is None:
+            results = self._steps.results([v.value for v in self._steps.metric_variables])
+        return {name: _to_float(value) for name, value in zip(self._steps.result_names, results)}
 
     def _reset_metrics(self):
         self._step_results = None

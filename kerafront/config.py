@@ -1,15 +1,22 @@
-"""Configuration: the active backend, floatx, image_data_format and epsilon.
+"""Configuration: the active backend, floatx, image_data_format, epsilon, and every process switch.
 
 Precedence for each setting: an explicit ``set_*`` call, then the environment
 (``KERAFRONT_BACKEND``, ``KERAFRONT_FLOATX``, ``KERAFRONT_IMAGE_DATA_FORMAT``), then the keys
 ``backend``, ``floatx``, ``image_data_format``, ``epsilon`` of ``$KERAFRONT_HOME/kerafront.json``
 (``KERAFRONT_HOME`` defaults to ``~/.kerafront``), then the defaults numpy / float32 /
 channels_last / 1e-7.
+
+Every ``KERAFRONT_*`` environment variable is read here, through ``environ(name)``, and listed in
+``SWITCHES`` (name -> what it does); backends and utilities ask this module instead of ``os.environ``.
+
+The active backend is process-wide (``set_backend``); ``backend_scope`` changes it for the calling
+thread only, so a ``with backend_scope("torch"):`` in one thread never disturbs another thread's ops.
 """
 
 import contextlib
 import json
 import os
+import threading
 
 from kerafront import registry
 from kerafront.dtypes import FLOAT_DTYPES, standardize_dtype
@@ -19,18 +26,99 @@ _ENV = {"backend": "KERAFRONT_BACKEND", "floatx": "KERAFRONT_FLOATX",
         "image_data_format": "KERAFRONT_IMAGE_DATA_FORMAT"}
 DATA_FORMATS = ("channels_last", "channels_first")
 
+SWITCHES = {
+    "KERAFRONT_BACKEND": "the backend selected at import: numpy (default), torch, jax, tensorflow or a registered "
+                         "third-party name.",
+    "KERAFRONT_FLOATX": "the default float dtype (float32 default).",
+    "KERAFRONT_IMAGE_DATA_FORMAT": "channels_last (default) or channels_first.",
+    "KERAFRONT_HOME": "the folder of kerafront.json (default ~/.kerafront).",
+    "KERAFRONT_DEVICE": "the device new tensors go to on torch, JAX and TensorFlow: cpu, gpu, gpu:<index> "
+                        "(read when the backend is imported; default: the first GPU the framework sees, else the CPU).",
+    "KERAFRONT_MALLOC_TOP_PAD": "MiB of freed memory glibc keeps for the next training step on the CPU (NumPy, torch); "
+                                "default 128, 0 leaves malloc alone. Process-wide: it is set at the first fit().",
+    "KERAFRONT_TORCH_COMPILE": "0 (default): the torch backend's compile is the identity; 1 or a torch.compile mode "
+                               "(default, reduce-overhead, max-autotune...) compiles training steps.",
+    "KERAFRONT_JAX_ENABLE_X64": "1 turns on JAX's 64-bit mode at import (off by default, as in JAX).",
+    "KERAFRONT_JAX_COMPILATION_CACHE": "JAX's persistent compilation cache: unset/1 uses ~/.cache/kerafront/jax, "
+                                       "0 turns it off, anything else is the folder.",
+    "KERAFRONT_TF_XLA": "1 compiles TensorFlow steps with XLA (jit_compile=True); off by default.",
+}
+_TRUE = ("1", "true", "yes", "on")
+
+
+def environ(name):
+    """The value of switch ``name`` (a key of ``SWITCHES``) in the environment, stripped; ``""`` when unset."""
+    if name not in SWITCHES:
+        raise KeyError(f"config.environ: {name!r} is not a documented kerafront switch; add it to config.SWITCHES.")
+    return os.environ.get(name, "").strip()
+
+
+def environ_flag(name):
+    """True when switch ``name`` is set to 1/true/yes/on (any case)."""
+    return environ(name).lower() in _TRUE
+
+
+def parse_device(name, where="device_scope"):
+    """A device name as ``(kind, index)``: ``"cpu"`` -> ``("cpu", 0)``, ``"gpu"`` / ``"cuda:1"`` -> ``("gpu", 1)``.
+
+    Accepted spellings: ``cpu``, ``cpu:<i>``, ``gpu``, ``gpu:<i>``, ``cuda``, ``cuda:<i>``, any case, with
+    TensorFlow's ``/device:`` or ``/`` prefix. Whether the device exists is the backend's question.
+    """
+    text = name.strip().lower() if isinstance(name, str) else None
+    if text:
+        text = text.lstrip("/")
+        if text.startswith("device:"):
+            text = text[len("device:"):]
+        kind, _, index = text.partition(":")
+        kind = "gpu" if kind == "cuda" else kind
+        if kind in ("cpu", "gpu") and (index.isdigit() or not index):
+            return kind, int(index or 0)
+    raise ValueError(f"{where}: expected a device name such as 'cpu', 'gpu' or 'gpu:1', got {name!r}.")
+
+
+def requested_device():
+    """``KERAFRONT_DEVICE`` as ``(kind, index)``, or None when unset."""
+    name = environ("KERAFRONT_DEVICE")
+    return parse_device(name, "KERAFRONT_DEVICE") if name else None
+
+
+class _Tables:
+    """One backend's dispatch tables, swapped as a whole (never mutated once published)."""
+
+    __slots__ = ("backend", "name", "impl", "overrides")
+
+    def __init__(self, backend, name, impl, overrides):
+        self.backend, self.name, self.impl, self.overrides = backend, name, impl, overrides
+
+
+class _Active(threading.local):
+    """The tables ops dispatch through: the class attribute is the process-wide backend; a
+    ``backend_scope`` sets an instance attribute, which only its own thread sees."""
+
+    tables = _Tables(None, None, {}, {})
+
+
+active = _Active()
+
 
 class _State:
-    """The process-wide settings; ``backend`` is the active backend module (read on every op)."""
+    """The process-wide settings. ``backend`` / ``backend_name`` read the calling thread's active backend."""
 
-    backend = None
-    backend_name = None
-    impl = {}  # primitive name -> backend function (mutated in place; kerafront.ops holds a reference)
-    overrides = {}
-    pending = False  # the selected backend was still importing; see complete_pending_backend
     floatx = "float32"
     image_data_format = "channels_last"
     epsilon = 1e-7
+
+    @property
+    def backend(self):
+        return active.tables.backend
+
+    @property
+    def backend_name(self):
+        return active.tables.name
+
+    @property
+    def overrides(self):
+        return active.tables.overrides
 
 
 state = _State()
@@ -70,24 +158,15 @@ def resolve(key, file_settings=None):
 
 def backend():
     """Name of the active backend (``"numpy"``, ``"torch"``, ``"jax"``, ``"tensorflow"`` or a registered name)."""
-    return state.backend_name
+    return active.tables.name
 
 
 def backend_module():
     """The active backend module (for library code that needs a backend hook)."""
-    if state.pending:
-        complete_pending_backend()
-    return state.backend
-
-
-def complete_pending_backend():
-    """Finish selecting the backend whose own package was still importing when kerafront was
-    imported (``import kerafront_torch`` before ``import kerafront``): by the first op it has
-    finished importing. Returns the primitive table."""
-    if state.pending:
-        state.pending = False
-        set_backend(state.backend_name)
-    return state.impl
+    tables = active.tables
+    if tables.backend is None and tables.name is not None:
+        tables = _complete_pending(tables.name)
+    return tables.backend
 
 
 def _mid_import(name):
@@ -98,36 +177,72 @@ def _mid_import(name):
     return bool(module is not None and getattr(getattr(module, "__spec__", None), "_initializing", False))
 
 
-def set_backend(name):
-    """Make ``name`` the active backend in this process; modules are not reloaded.
-
-    Tensors created under another backend are not converted: build new models after switching.
-    """
-    if not isinstance(name, str):
-        raise TypeError(f"set_backend: expected a backend name (str), got {type(name).__name__}.")
+def _tables_for(name):
     module = registry.load(name)
     from kerafront.spec import OVERRIDABLE_COMPOSITES, PRIMITIVES
     missing = [op for op in PRIMITIVES if not hasattr(module, op)]
     if missing:
         raise ValueError(f"kerafront backend {name!r} lacks the primitives {', '.join(missing)}; it cannot be used "
                          "(run its conformance suite: pytest conformance_tests --backend NAME).")
-    state.impl.clear()
-    state.impl.update({op: getattr(module, op) for op in PRIMITIVES})
-    state.overrides = {op: getattr(module, op) for op in OVERRIDABLE_COMPOSITES if hasattr(module, op)}
-    state.backend = module
-    state.backend_name = name
-    state.pending = False
+    impl = {op: getattr(module, op) for op in PRIMITIVES}
+    overrides = {op: getattr(module, op) for op in OVERRIDABLE_COMPOSITES if hasattr(module, op)}
+    return _Tables(module, name, impl, overrides)
+
+
+def _pending_tables(name):
+    """Tables for a backend whose package is still importing (``import kerafront_torch`` before
+    ``import kerafront``): each entry finishes selecting it at the first op, then forwards. The
+    ops themselves never check for this case."""
+    from kerafront.spec import PRIMITIVES
+
+    def forwarder(op):
+        def complete_then_call(*args, **kwargs):
+            return _complete_pending(name).impl[op](*args, **kwargs)
+        return complete_then_call
+
+    return _Tables(None, name, {op: forwarder(op) for op in PRIMITIVES}, {})
+
+
+def _complete_pending(name):
+    tables = _tables_for(name)
+    if _Active.tables.name == name and _Active.tables.backend is None:
+        _Active.tables = tables
+    if active.tables.name == name and active.tables.backend is None:
+        active.tables = tables
+    return tables
+
+
+def set_backend(name):
+    """Make ``name`` the active backend in this process; modules are not reloaded.
+
+    Tensors created under another backend are not converted: build new models after switching.
+    Inside a ``backend_scope`` it changes that scope's (this thread's) backend.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"set_backend: expected a backend name (str), got {type(name).__name__}.")
+    tables = _tables_for(name)
+    if "tables" in active.__dict__:
+        active.tables = tables
+    else:
+        _Active.tables = tables
 
 
 @contextlib.contextmanager
 def backend_scope(name):
-    """``with backend_scope("torch"):`` runs its body with ``name`` active, then restores the previous backend."""
-    previous = state.backend_name
-    set_backend(name)
+    """``with backend_scope("torch"):`` runs its body with ``name`` active in this thread, then restores
+    the previous backend. Other threads keep theirs."""
+    if not isinstance(name, str):
+        raise TypeError(f"backend_scope: expected a backend name (str), got {type(name).__name__}.")
+    tables = _tables_for(name)
+    scoped = active.__dict__.get("tables")
+    active.tables = tables
     try:
-        yield state.backend
+        yield tables.backend
     finally:
-        set_backend(previous)
+        if scoped is None:
+            del active.tables
+        else:
+            active.tables = scoped
 
 
 def floatx():
@@ -182,7 +297,7 @@ def _initialize():
     name = resolve("backend", file_settings)
     if _mid_import(name):
         # The user imported the backend package first; it imports kerafront before its own
-        # primitives exist. Select it once it is complete: at the first op (see _dispatch).
-        state.backend_name, state.pending = name, True
+        # primitives exist. Select it once it is complete: at the first op.
+        _Active.tables = _pending_tables(name)
         return
     set_backend(name)

@@ -2,8 +2,16 @@
 
 A backend is an importable module (``kerafront_numpy``, ``kerafront_torch``, ...) that defines,
 at module level, one callable per primitive below with *the same signature and defaults*
-(tests/test_spec.py and the conformance suite check this by name), plus the hooks in
-``BACKEND_HOOKS``. Everything else in ``kerafront.ops`` is a composite written once from these.
+(``spec.missing_primitives`` and the conformance suite check this by name), plus the hooks in
+``BACKEND_HOOKS``. Everything else in ``kerafront.ops`` is a composite written once from these
+(``std`` from ``var``, ``grad`` from ``value_and_grad``, activations, losses' numerics, ...).
+
+Module map. Every backend package holds each primitive in the module named after its section
+(``primitive(category)`` below): ``_creation``, ``_elementwise``, ``_comparison``, ``_reduction``,
+``_linalg``, ``_shape``, ``_nn``, ``_random``, ``_autodiff``, ``_compile``; the hooks in
+``_device``; overrides of composites in ``_fused``; ``fused_optimizer_update`` in ``_optim``. A
+section may be a package (``_nn/conv.py``, ``_nn/pool.py``); other modules hold helpers, never an
+op. ``MODULE_MAP`` states it and ``tests/test_backend_layout.py`` checks every backend against it.
 
 General rules, for every primitive:
 
@@ -33,6 +41,9 @@ General rules, for every primitive:
   max/min reductions send the gradient at ties to one position (the first in row-major order for
   reductions; any single maximal position for max-pool); sort/top_k gradients flow to the selected
   positions. Non-differentiable outputs (comparisons, argmax, integer results) get no gradient.
+* Kinks and ties (``KINK_RULES``; checked on every backend by ``conformance_tests/cases/kinks.py``
+  with inputs exactly at the kink): a piecewise op's gradient at its kink is the one-sided
+  derivative stated there, the same on every backend and framework release.
 """
 
 import inspect
@@ -379,11 +390,6 @@ def var(x, axis=None, keepdims=False):
 
 
 @primitive("reduction")
-def std(x, axis=None, keepdims=False):
-    """``sqrt(var(x))``."""
-
-
-@primitive("reduction")
 def cumsum(x, axis=None):
     """Cumulative sum along ``axis`` (over the flattened tensor when None)."""
 
@@ -572,7 +578,8 @@ def random_shuffle(x, seed, axis=0):
 
 
 # ----------------------------------------------------------------------------------------------
-# Autodiff and compilation
+# Autodiff and compilation (``grad`` is the composite ``kerafront.ops.grad``, written once from
+# ``value_and_grad``)
 
 @primitive("autodiff", differentiable=False)
 def value_and_grad(fn, argnums=0, has_aux=False):
@@ -585,21 +592,43 @@ def value_and_grad(fn, argnums=0, has_aux=False):
     """
 
 
-@primitive("autodiff", differentiable=False)
-def grad(fn, argnums=0, has_aux=False):
-    """Like ``value_and_grad`` but returns only the gradients (``(grads, aux)`` with ``has_aux``)."""
-
-
 @primitive("autodiff")
 def stop_gradient(x):
     """Identity forward; no gradient flows through."""
 
 
-@primitive("autodiff", differentiable=False)
+@primitive("compile", differentiable=False)
 def compile(fn, donate_argnums=()):
     """Compile a pure function of pytrees of tensors: identity (NumPy, torch by default),
     ``jax.jit`` (may donate ``donate_argnums`` buffers), ``tf.function``."""
 
+
+# The gradient of each piecewise op exactly at its kink or tie (the rule every backend follows).
+KINK_RULES = {
+    "relu": "0 at x == 0 (also relu6 at 0 and 6, hard_sigmoid at -3 and 3: 0 outside the open linear piece)",
+    "leaky_relu": "negative_slope at x == 0",
+    "abs": "0 at x == 0",
+    "sign": "0 everywhere",
+    "maximum": "at x1 == x2 the whole gradient goes to x1, none to x2",
+    "minimum": "at x1 == x2 the whole gradient goes to x1, none to x2",
+    "clip": "1 at x == x_min and at x == x_max (the bounds are inside the linear piece); 0 strictly outside",
+    "max": "ties in a reduction: the first maximal position in row-major order takes the whole gradient",
+    "min": "ties in a reduction: the first minimal position in row-major order takes the whole gradient",
+    "max_pool": "ties in a window: the whole window's gradient goes to one maximal position",
+    "argmax": "ties: the index of the first maximal position",
+    "argmin": "ties: the index of the first minimal position",
+    "sort": "ties keep their input order (stable); each output's gradient goes to the input it came from",
+    "argsort": "ties keep their input order (stable)",
+    "top_k": "ties: the lower index comes first",
+    "where": "the gradient goes to x1 where condition is True and to x2 elsewhere, even where x1 == x2",
+}
+
+# Where each op lives in a backend package (see "Module map" above): section -> module name.
+MODULE_MAP = {
+    "creation": "_creation", "elementwise": "_elementwise", "comparison": "_comparison",
+    "reduction": "_reduction", "linalg": "_linalg", "shape": "_shape", "nn": "_nn", "random": "_random",
+    "autodiff": "_autodiff", "compile": "_compile", "device": "_device", "fused": "_fused", "optim": "_optim",
+}
 
 BACKEND_HOOKS = {
     "name": "The backend's registry name (str).",

@@ -1,8 +1,13 @@
-"""Dispatch: one function per spec primitive, forwarding to the active backend."""
+"""Dispatch: one function per spec primitive, forwarding to the active backend.
+
+Each op reads the calling thread's dispatch tables (``kerafront.config.active``) once per call: one
+path, whether the backend was set process-wide, by a thread's ``backend_scope``, or is still
+finishing its import (its tables then complete the selection themselves).
+"""
 
 import functools
 
-from kerafront.config import complete_pending_backend, state
+from kerafront.config import active
 from kerafront.spec import OVERRIDABLE_COMPOSITES, PRIMITIVES
 
 
@@ -23,7 +28,6 @@ def _unwrap(args):
     return out
 
 
-_impl = state.impl  # primitive name -> the active backend's function; refilled in place by set_backend
 _maybe_variable = (VariableBase, list, tuple)
 
 
@@ -33,11 +37,7 @@ def _make_primitive(name, spec_fn):
             if isinstance(a, _maybe_variable):
                 args = _unwrap(args)
                 break
-        try:
-            fn = _impl[name]
-        except KeyError:  # only while a backend imported before kerafront finishes importing
-            fn = complete_pending_backend()[name]
-        return fn(*args, **kwargs)
+        return active.tables.impl[name](*args, **kwargs)
 
     functools.update_wrapper(op, spec_fn)
     op.__module__ = "kerafront.ops"
@@ -59,9 +59,7 @@ def composite(fn):
 
     @functools.wraps(fn)
     def op(*args, **kwargs):
-        if state.pending:
-            complete_pending_backend()
-        impl = state.overrides.get(name)
+        impl = active.tables.overrides.get(name)
         if impl is None:
             return fn(*args, **kwargs)
         for a in args:

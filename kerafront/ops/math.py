@@ -3,8 +3,29 @@
 from kerafront import config
 from kerafront.ops._dispatch import composite, primitives as P
 
-__all__ = ["ndim", "size", "zeros_like", "ones_like", "full_like", "logsumexp", "moments", "normalize",
+__all__ = ["std", "grad", "ndim", "size", "zeros_like", "ones_like", "full_like", "logsumexp", "moments", "normalize",
            "l2_normalize", "one_hot", "norm", "swapaxes", "moveaxis", "ravel", "clip_by_global_norm_factor"]
+
+
+@composite
+def std(x, axis=None, keepdims=False):
+    """Population standard deviation, ``sqrt(var(x))`` (its gradient at zero variance is not finite, as in NumPy's)."""
+    return P["sqrt"](P["var"](x, axis=axis, keepdims=keepdims))
+
+
+def grad(fn, argnums=0, has_aux=False):
+    """Like ``value_and_grad`` but returns only the gradients (``(grads, aux)`` with ``has_aux``)."""
+    value_and_grad = P["value_and_grad"](fn, argnums=argnums, has_aux=has_aux)
+
+    def gradient(*args, **kwargs):
+        value, grads = value_and_grad(*args, **kwargs)
+        return (grads, value[1]) if has_aux else grads
+
+    gradient.__name__ = f"grad({getattr(fn, '__name__', 'fn')})"
+    return gradient
+
+
+grad.composite = grad
 
 
 @composite

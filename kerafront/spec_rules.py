@@ -1,0 +1,211 @@
+"""The spec's argument rules as code, shared by every backend (pure Python, no tensors).
+
+``kerafront.spec`` states the rules; this module is the one place they are computed, so every
+backend validates the same way and raises the same message. Backends call these helpers with the
+op's name and the arguments they received, and get plain Python values back:
+
+* ``normalize_axis(axis, ndim, op)`` -> sorted tuple of non-negative axes (``None``: every axis).
+* ``single_axis(axis, ndim, op)`` -> one non-negative axis.
+* ``spatial_tuple(value, rank, op, name)`` -> ``strides``/``dilation_rate``/``pool_size`` per spatial dim.
+* ``padding_mode(padding, op)`` -> ``"valid"`` or ``"same"``.
+* ``channels_first(data_format, op)`` -> bool (``None`` reads ``config.image_data_format()``).
+* ``check_spatial_rank(shape, op)``: conv/pool inputs are 3-D (1-D op) or 4-D (2-D op).
+* ``window_geometry(sizes, window, strides, dilations, mode, op)`` -> per spatial dim
+  ``(out, pad_before, pad_after)``; ``"same"`` pads like TensorFlow (the extra pad at the end).
+* ``transpose_geometry(sizes, window, strides, dilations, mode, output_padding, op)`` -> per spatial
+  dim ``(length, crop_before, crop_after)`` of ``conv_transpose``'s output within the full result.
+* ``check_output_padding(output_padding, strides, op)`` -> tuple or None.
+
+Results are cached where the arguments are hashable: these run on every op call.
+"""
+
+import functools
+import operator
+
+from kerafront.config import state
+
+__all__ = ["normalize_axis", "single_axis", "spatial_tuple", "padding_mode", "channels_first",
+           "check_spatial_rank", "window_geometry", "transpose_geometry", "check_output_padding"]
+
+_ALL_AXES = tuple(tuple(range(n)) for n in range(33))
+
+
+def _axes_tuple(axis, op):
+    try:
+        return (operator.index(axis),)
+    except TypeError:
+        pass
+    try:
+        return tuple(operator.index(a) for a in axis)
+    except TypeError:
+        raise TypeError(f"{op}: axis must be None, an int or a tuple of ints, got {axis!r}.") from None
+
+
+def normalize_axis(axis, ndim, op):
+    """``axis`` (None, an int or a sequence of ints) as a sorted tuple of non-negative ints.
+
+    ``None`` is every axis. A rank-0 tensor accepts axis 0 or -1, meaning no axis. Out-of-range
+    and repeated axes raise ``ValueError`` naming ``op``.
+    """
+    if axis is None:
+        return _ALL_AXES[ndim] if ndim < 33 else tuple(range(ndim))
+    if type(axis) is int and -ndim <= axis < ndim:
+        return (axis + ndim if axis < 0 else axis,)
+    axes = _axes_tuple(axis, op)
+    if ndim == 0:
+        if any(a not in (0, -1) for a in axes):
+            raise ValueError(f"{op}: axis {axis!r} is out of range for a tensor of rank 0.")
+        return ()
+    out = []
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise ValueError(f"{op}: axis {a} is out of range for a tensor of rank {ndim}.")
+        out.append(a % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: repeated axis in {axis!r}.")
+    return tuple(sorted(out))
+
+
+def single_axis(axis, ndim, op):
+    """One int ``axis`` as its non-negative form; ``TypeError`` for a non-int, ``ValueError`` out of range."""
+    if type(axis) is int and -ndim <= axis < ndim:
+        return axis + ndim if axis < 0 else axis
+    try:
+        axis = operator.index(axis)
+    except TypeError:
+        raise TypeError(f"{op}: axis must be an int, got {axis!r}.") from None
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{op}: axis {axis} is out of range for a tensor of rank {ndim}.")
+    return axis % ndim
+
+
+def spatial_tuple(value, rank, op, name):
+    """``value`` (an int or a sequence of ``rank`` ints, all >= 1) as a tuple of ``rank`` ints."""
+    if type(value) is list:
+        value = tuple(value)
+    try:
+        return _spatial_tuple(value, rank, op, name)
+    except TypeError as error:  # unhashable value: validate without the cache
+        if "unhashable" not in str(error):
+            raise
+        return _spatial_tuple.__wrapped__(value, rank, op, name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _spatial_tuple(value, rank, op, name):
+    expected = f"an int or a tuple of {rank} ints"
+    if isinstance(value, bool):
+        raise TypeError(f"{op}: {name} must be {expected}, got {value!r}.")
+    try:
+        values = (operator.index(value),) * rank
+    except TypeError:
+        try:
+            values = tuple(operator.index(v) for v in value)
+        except TypeError:
+            raise TypeError(f"{op}: {name} must be {expected}, got {value!r}.") from None
+        if len(values) != rank:
+            raise ValueError(f"{op}: {name} must be {expected} for {rank}-D inputs, got {value!r}.")
+    if any(v < 1 for v in values):
+        raise ValueError(f"{op}: {name} must be positive, got {value!r}.")
+    return values
+
+
+def padding_mode(padding, op):
+    """``"valid"`` or ``"same"`` (upper-case spellings accepted); anything else raises ``ValueError``."""
+    if padding == "valid" or padding == "same":
+        return padding
+    mode = padding.lower() if isinstance(padding, str) else padding
+    if mode not in ("valid", "same"):
+        raise ValueError(f"{op}: padding must be 'valid' or 'same', got {padding!r}.")
+    return mode
+
+
+def channels_first(data_format, op):
+    """True for ``"channels_first"``; ``None`` reads ``kerafront.config.image_data_format()``."""
+    if data_format is None:
+        data_format = state.image_data_format
+    if data_format == "channels_last":
+        return False
+    if data_format == "channels_first":
+        return True
+    raise ValueError(f"{op}: data_format must be 'channels_last' or 'channels_first', got {data_format!r}.")
+
+
+def check_spatial_rank(shape, op):
+    """Raise unless ``shape`` is 3-D (a 1-D op) or 4-D (a 2-D op)."""
+    if len(shape) not in (3, 4):
+        raise ValueError(f"{op}: inputs must be 3-D (batch, length, channels) or 4-D (batch, height, width, "
+                         f"channels) (channels first for data_format='channels_first'), got shape "
+                         f"{tuple(shape)}.")
+
+
+@functools.lru_cache(maxsize=4096)
+def window_geometry(sizes, window, strides, dilations, mode, op):
+    """Per spatial dim ``(out, pad_before, pad_after)`` of a conv or pool.
+
+    ``"valid"``: ``out = (in - span) // stride + 1`` with ``span = (k - 1) * dilation + 1``.
+    ``"same"``: ``out = ceil(in / stride)``, total padding ``max((out - 1) * stride + span - in, 0)``,
+    ``total // 2`` before and the rest after (TensorFlow's rule). An empty output raises ``ValueError``.
+    Arguments are tuples (they key the cache).
+    """
+    dims = []
+    for size, k, stride, dilation in zip(sizes, window, strides, dilations):
+        span = (k - 1) * dilation + 1
+        if mode == "same":
+            out = -(-size // stride)
+            total = max((out - 1) * stride + span - size, 0)
+            dims.append((out, total // 2, total - total // 2))
+        else:
+            out = (size - span) // stride + 1 if size >= span else 0
+            dims.append((out, 0, 0))
+    if any(out < 1 for out, _, _ in dims):
+        raise ValueError(f"{op}: the input's spatial shape {tuple(sizes)} is smaller than the window "
+                         f"{tuple(window)} (dilation {tuple(dilations)}) with padding={mode!r}, which leaves an "
+                         f"empty output; use padding='same' or a larger input.")
+    return tuple(dims)
+
+
+def check_output_padding(output_padding, strides, op):
+    """``output_padding`` (None, an int or one int per spatial dim, each in ``[0, stride)``) as a tuple."""
+    if output_padding is None:
+        return None
+    rank = len(strides)
+    try:
+        values = (operator.index(output_padding),) * rank
+    except TypeError:
+        try:
+            values = tuple(operator.index(v) for v in output_padding)
+        except TypeError:
+            raise TypeError(f"{op}: output_padding must be None, an int or a tuple of {rank} ints, "
+                            f"got {output_padding!r}.") from None
+    if len(values) != rank or any(p < 0 or p >= s for p, s in zip(values, strides)):
+        raise ValueError(f"{op}: output_padding must be >= 0 and smaller than strides {tuple(strides)}, "
+                         f"got {output_padding!r}.")
+    return values
+
+
+@functools.lru_cache(maxsize=1024)
+def transpose_geometry(sizes, window, strides, dilations, mode, output_padding, op):
+    """Per spatial dim ``(length, crop_before, crop_after)`` of ``conv_transpose`` (Keras's output rule).
+
+    The full transposed result has ``(in - 1) * stride + span`` positions. Without ``output_padding``
+    the output length is ``in * stride`` for ``"same"`` and the full length for ``"valid"``; with it,
+    ``full - 2 * (span // 2 if same else 0) + output_padding``. ``crop_before`` is TensorFlow's
+    ``"same"`` padding of the matching forward conv; ``crop_after`` < 0 means the output extends past
+    the full result with zeros. An empty output raises ``ValueError``.
+    """
+    dims = []
+    for i, (size, k, stride, dilation) in enumerate(zip(sizes, window, strides, dilations)):
+        span = (k - 1) * dilation + 1
+        full = (size - 1) * stride + span
+        if output_padding is not None:
+            length = full - 2 * (span // 2 if mode == "same" else 0) + output_padding[i]
+        else:
+            length = size * stride if mode == "same" else full
+        if length < 1:
+            raise ValueError(f"{op}: spatial input {tuple(sizes)} with kernel {tuple(window)}, strides "
+                             f"{tuple(strides)}, padding={mode!r} and output_padding={output_padding} give an "
+                             f"empty output.")
+        before = max(full - length, 0) // 2 if mode == "same" else 0
+        dims.append((length, before, full - before - length))
+    return tuple(dims)

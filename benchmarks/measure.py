@@ -27,7 +27,7 @@ def _configure(impl, device):
 
 
 def _w2_batch(device):
-    """W2's batch: 64 on the CPU, 256 on a GPU (../shared/perf.md's GPU target)."""
+    """W2's batch: 64 on the CPU, 256 on a GPU (the GPU target in benchmarks/targets.json)."""
     return 256 if device == "gpu" else 64
 
 

@@ -255,3 +255,17 @@ def test_fuzzed_files_only_raise_clear_errors(saved, tmp_path):
         except ValueError:
             outcomes["refused"] += 1
     assert outcomes["refused"] > 200, outcomes
+
+
+def test_models_module_has_keras_saving_names(tmp_path):
+    """``kerafront.models.load_model``/``save_model`` are the names Keras users call; same functions as saving's."""
+    import kerafront.models
+    assert kerafront.models.load_model is kerafront.saving.load_model
+    assert kerafront.models.save_model is kerafront.saving.save_model
+    model = kerafront.Sequential([kerafront.Input((3,)), kerafront.layers.Dense(2)])
+    path = str(tmp_path / "m.kerafront")
+    kerafront.models.save_model(model, path)
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    np.testing.assert_allclose(kerafront.models.load_model(path).predict(x, verbose=0), model.predict(x, verbose=0))
+    with pytest.raises(AttributeError, match="no attribute 'load_modle'"):
+        kerafront.models.load_modle

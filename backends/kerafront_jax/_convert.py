@@ -1,11 +1,13 @@
-"""dtypes, conversion and kerafront's promotion on ``jax.Array``.
+"""Helpers shared by the sections: dtypes, x64 mode, conversion and kerafront's promotion on ``jax.Array``.
+
+Defines no op (``convert_to_tensor``, ``cast``, ``dtype``... live in ``_creation``).
 
 64-bit dtypes: JAX stores float64/int64 only when its x64 mode is on (``JAX_ENABLE_X64=1``,
-``jax.config.update("jax_enable_x64", True)`` or ``KERAFRONT_JAX_ENABLE_X64=1`` before importing
-kerafront). With x64 off, JAX would silently give float32/int32; kerafront raises ``TypeError``
-instead whenever a 64-bit result is asked for (an explicit ``dtype``, or a float64/int64 NumPy
-array that keeps its dtype). Python scalars (including ``np.float64`` scalars, a ``float``
-subclass) are weak and never need x64.
+``jax.config.update("jax_enable_x64", True)``, or ``KERAFRONT_JAX_ENABLE_X64=1``, which this
+module applies when the backend is imported). With x64 off, JAX would silently give
+float32/int32; kerafront raises ``TypeError`` instead whenever a 64-bit result is asked for (an
+explicit ``dtype``, or a float64/int64 NumPy array that keeps its dtype). Python scalars
+(including ``np.float64`` scalars, a ``float`` subclass) are weak and never need x64.
 
 JAX's own promotion differs from kerafront's table (x64-dependent defaults, its own lattice), so
 binary ops whose operands differ in dtype are cast here to ``kerafront.dtypes.result_type``
@@ -21,12 +23,15 @@ import numpy as np
 from kerafront import config
 from kerafront.dtypes import ALL_DTYPES, FLOAT_DTYPES, result_type, standardize_dtype
 
+if config.environ_flag("KERAFRONT_JAX_ENABLE_X64"):
+    jax.config.update("jax_enable_x64", True)
+
 Array = jax.Array
 _JAX_DTYPES = {name: jnp.dtype(name) for name in ALL_DTYPES}
 _NAMES = {dt: name for name, dt in _JAX_DTYPES.items()}
 FLOATS = frozenset(_JAX_DTYPES[name] for name in FLOAT_DTYPES)
 _WIDE = ("float64", "int64")
-_PY_SCALARS = (bool, int, float)
+PY_SCALARS = (bool, int, float)
 
 
 def x64_enabled():
@@ -59,7 +64,7 @@ def floatx_dtype(op="floatx"):
     return jax_dtype(config.floatx(), op)
 
 
-def _list_dtype(array):
+def _list_dtype(array, op):
     """dtype for nested Python data: floats -> floatx, ints -> int32, bools -> bool."""
     kind = array.dtype.kind
     if kind == "b":
@@ -67,22 +72,21 @@ def _list_dtype(array):
     if kind in "iu":
         return _JAX_DTYPES["int32"]
     if kind == "f":
-        return floatx_dtype("convert_to_tensor")
-    raise TypeError(f"convert_to_tensor: cannot convert data of NumPy dtype {array.dtype} "
+        return floatx_dtype(op)
+    raise TypeError(f"{op}: cannot convert data of NumPy dtype {array.dtype} "
                     f"(expected numbers or bools).")
 
 
-def convert_to_tensor(x, dtype=None):
+def to_array(x, target=None, op="convert_to_tensor"):
+    """``x`` (an array, NumPy value, Python scalar or nested list) as a ``jax.Array`` of the
+    ``jnp.dtype`` ``target``; ``None`` keeps an array's dtype and gives other values kerafront's
+    default (floats floatx, ints int32, bools bool; NumPy values their own dtype)."""
     if isinstance(x, Array):
-        if dtype is None:
-            return x
-        target = jax_dtype(dtype, "convert_to_tensor")
-        return x if x.dtype == target else x.astype(target)
-    target = None if dtype is None else jax_dtype(dtype, "convert_to_tensor")
-    if isinstance(x, _PY_SCALARS):
+        return x if target is None or x.dtype == target else x.astype(target)
+    if isinstance(x, PY_SCALARS):
         if target is None:
             target = (_JAX_DTYPES["bool"] if isinstance(x, bool) else
-                      _JAX_DTYPES["int32"] if isinstance(x, int) else floatx_dtype("convert_to_tensor"))
+                      _JAX_DTYPES["int32"] if isinstance(x, int) else floatx_dtype(op))
         return jnp.asarray(np.asarray(x, dtype=target))
     if isinstance(x, (list, tuple)):
         try:
@@ -90,53 +94,28 @@ def convert_to_tensor(x, dtype=None):
         except (TypeError, ValueError, jax.errors.TracerArrayConversionError):
             array = None
         if array is None or array.dtype == object:  # holds JAX arrays or tracers
-            return jnp.asarray(jnp.stack([convert_to_tensor(v) for v in x]) if x else jnp.zeros((0,)),
-                               dtype=target)
+            return jnp.asarray(jnp.stack([to_array(v, op=op) for v in x]) if x else jnp.zeros((0,)), dtype=target)
         if target is None:
-            target = _list_dtype(array)
+            target = _list_dtype(array, op)
     else:
         array = x if isinstance(x, (np.ndarray, np.generic)) else np.asarray(x)
         if target is None:
-            target = jax_dtype(dtype_name(array.dtype), "convert_to_tensor")
+            target = jax_dtype(dtype_name(array.dtype), op)
     # Cast on the host, then transfer: device_put does not compile per shape as jnp.asarray does.
     return jax.device_put(np.asarray(array if array.dtype == target else array.astype(target)))
 
 
-def convert_to_numpy(x):
-    array = np.array(x)  # a writable host copy, also of device arrays
-    if array.dtype == _JAX_DTYPES["bfloat16"]:
-        return array.astype(np.float32)
-    return array
-
-
-def is_tensor(x):
-    return isinstance(x, Array)
-
-
-def cast(x, dtype):
-    target = jax_dtype(dtype, "cast")
-    if not isinstance(x, Array):
-        return convert_to_tensor(x, target)
-    return x if x.dtype == target else x.astype(target)
-
-
-def shape(x):
-    return tuple(x.shape) if isinstance(x, Array) else tuple(np.shape(x))
-
-
-def dtype(x):
-    if isinstance(x, Array):
-        return _NAMES.get(x.dtype) or standardize_dtype(x.dtype)
-    if isinstance(x, _PY_SCALARS):
-        return "bool" if isinstance(x, bool) else "int32" if isinstance(x, int) else config.floatx()
-    if isinstance(x, (np.ndarray, np.generic)):
+def value_dtype(x):
+    """kerafront dtype name of an array or NumPy value (its own dtype), or of what ``to_array`` makes
+    of other data; Python scalars are the caller's case (they are weak in promotion)."""
+    if isinstance(x, (Array, np.ndarray, np.generic)):
         return dtype_name(x.dtype)
-    return dtype_name(convert_to_tensor(x).dtype)
+    return dtype_name(to_array(x).dtype)
 
 
 def tensor(x):
     """``x`` as a ``jax.Array`` (no cast when it already is one)."""
-    return x if isinstance(x, Array) else convert_to_tensor(x)
+    return x if isinstance(x, Array) else to_array(x)
 
 
 def promote(x1, x2, op="promotion"):
@@ -157,22 +136,22 @@ def promote_all(xs, op="promotion", keep_scalars=False):
         return list(xs)
     strong, weak = [], []
     for x in xs:
-        if isinstance(x, _PY_SCALARS):
+        if isinstance(x, PY_SCALARS):
             weak.append(bool if isinstance(x, bool) else int if isinstance(x, int) else float)
         elif isinstance(x, Array) and x.weak_type:  # a Python scalar that went through JAX (e.g. a jit argument)
             weak.append(float if x.dtype in FLOATS else bool if x.dtype == _JAX_DTYPES["bool"] else int)
         else:
-            strong.append(dtype(x))
+            strong.append(value_dtype(x))
     target = jax_dtype(result_type(*strong, weak=tuple(weak), floatx=config.floatx()), op)
     keep_scalars = keep_scalars and bool(strong)  # Python scalars alone: JAX's defaults would depend on x64
     out = []
     for x in xs:
         if isinstance(x, Array) and x.dtype == target:
             out.append(x)
-        elif keep_scalars and isinstance(x, _PY_SCALARS):
-            out.append(x if type(x) in _PY_SCALARS else float(x))  # np.float64 (a float subclass) is strong in JAX
+        elif keep_scalars and isinstance(x, PY_SCALARS):
+            out.append(x if type(x) in PY_SCALARS else float(x))  # np.float64 (a float subclass) is strong in JAX
         else:
-            out.append(convert_to_tensor(x, target))
+            out.append(to_array(x, target, op))
     return out
 
 

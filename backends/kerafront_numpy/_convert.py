@@ -1,4 +1,4 @@
-"""dtype mapping, tensor conversion and kerafront's promotion for the NumPy backend.
+"""dtype mapping, tensor conversion and kerafront's promotion for the NumPy backend (helpers, no op).
 
 kerafront promotes differently from NumPy (``int64 + float32 -> float32``, Python scalars are
 weak, integer true division gives floatx), so every binary op goes through ``operands``, which
@@ -17,7 +17,6 @@ ndarray = np.ndarray
 _NP_DTYPES = {name: np.dtype(name) for name in _kdt.ALL_DTYPES if name != "bfloat16"}
 _NAMES = {dt: name for name, dt in _NP_DTYPES.items()}
 _PROMOTED = {}
-_FLOAT_KINDS = ("f",)
 
 try:  # Silencing NumPy's floating-point warnings through the context variable costs ~0.3 us.
     from numpy._core.umath import _extobj_contextvar as _errvar, _make_extobj
@@ -189,6 +188,16 @@ def operands(x1, x2):
     return operands(a1, a2)
 
 
+def result_array(r):
+    """A NumPy result as an ndarray: ufuncs return NumPy scalars for 0-d results, primitives never do."""
+    return r if type(r) is ndarray else np.asarray(r)
+
+
+def input_array(x):
+    """A primitive's tensor argument as an ndarray (arrays pass through uncopied)."""
+    return x if type(x) is ndarray else to_array(x)
+
+
 def as_float(x):
     """``x`` as an array, integers and bools cast to floatx (unary float math)."""
     if type(x) is not ndarray:
@@ -198,27 +207,3 @@ def as_float(x):
     if is_bfloat16(x.dtype):
         return x
     return x.astype(floatx())
-
-
-_ALL_AXES = tuple(tuple(range(n)) for n in range(33))
-
-
-def normalize_axis(axis, ndim, op):
-    """``axis`` (int, tuple or None) as a sorted tuple of non-negative ints; ValueError when out of range."""
-    if axis is None:
-        return _ALL_AXES[ndim] if ndim < 33 else tuple(range(ndim))
-    if type(axis) is int and -ndim <= axis < ndim:
-        return (axis + ndim if axis < 0 else axis,)
-    if ndim == 0:
-        axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-        if any(int(a) not in (0, -1) for a in axes):
-            raise ValueError(f"{op}: axis {axis} is out of range for a tensor of rank 0.")
-        return ()
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    out = []
-    for a in axes:
-        a = int(a)
-        if not -ndim <= a < ndim:
-            raise ValueError(f"{op}: axis {a} is out of range for a tensor of rank {ndim}.")
-        out.append(a % ndim)
-    return tuple(sorted(set(out)))

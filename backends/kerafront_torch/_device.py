@@ -1,8 +1,10 @@
-"""Device placement: ``KERAFRONT_DEVICE``, ``device_scope`` and the current ``torch.device``.
+"""Device hooks (``name``, ``device_scope``, ``default_device``, ``list_devices``,
+``prepare_for_training``) and the current ``torch.device`` every other module places tensors on.
 
-Device names are kerafront's: ``"cpu"``, ``"gpu"`` (= ``"gpu:0"``), ``"gpu:1"``...; torch's own
-spellings ``"cuda"`` / ``"cuda:1"`` are accepted too. The default is the first CUDA GPU when
-``torch.cuda.is_available()``, else the CPU. ``KERAFRONT_DEVICE`` is read once, at import.
+Device names are parsed by ``kerafront.config.parse_device`` (``"cpu"``, ``"gpu"`` = ``"gpu:0"``,
+``"gpu:1"``, torch's ``"cuda:1"``...); this module only checks that torch has the device. The
+default is the first CUDA GPU when ``torch.cuda.is_available()``, else the CPU;
+``KERAFRONT_DEVICE`` (``config.requested_device``) overrides it, read once, at import.
 
 New tensors (creation ops, random ops, converted NumPy arrays and Python lists) are placed on the
 current device. A binary op that receives one native tensor and one NumPy array converts the array
@@ -10,51 +12,41 @@ to the tensor's device, so mixing never fails on a device mismatch.
 """
 
 import contextlib
-import os
 import threading
 
 import torch
 
+from kerafront import config
+
+name = "torch"
+
 _state = threading.local()
 
 
-def _parse(name, where):
-    """kerafront device name -> ``torch.device``; ``ValueError`` for unknown or unavailable devices."""
-    if isinstance(name, torch.device):
-        name = str(name)
-    if not isinstance(name, str):
-        raise TypeError(f"{where}: expected a device name such as 'cpu', 'gpu' or 'gpu:1', "
-                        f"got {type(name).__name__}.")
-    text = name.strip().lower()
-    kind, _, index = text.partition(":")
-    if kind == "cpu" and not index:
+def _torch_device(requested, where):
+    """kerafront device name (or a ``torch.device``) -> ``torch.device``; ``ValueError`` when torch lacks it."""
+    if isinstance(requested, torch.device):
+        requested = str(requested)
+    kind, index = config.parse_device(requested, where)
+    return _available(kind, index, requested, where)
+
+
+def _available(kind, index, requested, where):
+    """``torch.device`` of a parsed name, once torch is known to have it (the CPU has index 0 only)."""
+    if kind == "cpu" and index == 0:
         return torch.device("cpu")
-    if kind in ("gpu", "cuda"):
-        if not index.isdigit() and index:
-            raise ValueError(f"{where}: bad device index in {name!r}; expected 'gpu' or 'gpu:<int>'.")
-        number = int(index or 0)
-        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
-        if number >= count:
-            available = ", ".join(list_devices())
-            raise ValueError(f"{where}: device {name!r} is not available to the torch backend "
-                             f"({count} CUDA GPU(s) visible). Available devices: {available}. "
-                             f"Use 'cpu' or unset KERAFRONT_DEVICE.")
-        return torch.device("cuda", number)
-    raise ValueError(f"{where}: unknown device {name!r}; expected 'cpu', 'gpu' or 'gpu:<index>'.")
-
-
-def list_devices():
-    """Device names this backend can use: ``["cpu", "gpu:0", ...]``."""
-    names = ["cpu"]
-    if torch.cuda.is_available():
-        names += [f"gpu:{i}" for i in range(torch.cuda.device_count())]
-    return names
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if kind == "gpu" and index < count:
+        return torch.device("cuda", index)
+    raise ValueError(f"{where}: device {requested!r} is not available to the torch backend "
+                     f"({count} CUDA GPU(s) visible). Available devices: {', '.join(list_devices())}. "
+                     f"Use 'cpu' or unset KERAFRONT_DEVICE.")
 
 
 def _initial_device():
-    requested = os.environ.get("KERAFRONT_DEVICE")
-    if requested:
-        return _parse(requested, "KERAFRONT_DEVICE")
+    requested = config.requested_device()
+    if requested is not None:
+        return _available(*requested, config.environ("KERAFRONT_DEVICE"), "KERAFRONT_DEVICE")
     return torch.device("cuda", 0) if torch.cuda.is_available() else torch.device("cpu")
 
 
@@ -74,6 +66,14 @@ def device_name(device):
     return device.type
 
 
+def list_devices():
+    """Device names this backend can use: ``["cpu", "gpu:0", ...]``."""
+    names = ["cpu"]
+    if torch.cuda.is_available():
+        names += [f"gpu:{i}" for i in range(torch.cuda.device_count())]
+    return names
+
+
 def default_device():
     """The current device's kerafront name, e.g. ``"cpu"`` or ``"gpu:0"``."""
     return device_name(current())
@@ -82,7 +82,7 @@ def default_device():
 @contextlib.contextmanager
 def device_scope(name):
     """``with device_scope("gpu:0"):`` places new tensors on that device; raises ``ValueError`` if absent."""
-    device = _parse(name, "device_scope")
+    device = _torch_device(name, "device_scope")
     if not hasattr(_state, "stack"):
         _state.stack = []
     _state.stack.append(device)
@@ -94,3 +94,11 @@ def device_scope(name):
             yield device_name(device)
     finally:
         _state.stack.pop()
+
+
+def prepare_for_training():
+    """Optional hook (``kerafront.spec.OPTIONAL_BACKEND_HOOKS``): on the CPU, keep freed memory for
+    the next step (torch's CPU tensors come from malloc; see ``kerafront/utils/malloc.py``)."""
+    if default_device() == "cpu":
+        from kerafront.utils import malloc
+        malloc.keep_freed_memory()

@@ -1,10 +1,17 @@
-"""Models: ``Model`` (functional or subclassed), ``Sequential``, and the ``Functional`` graph model.
-
-The saving module adds ``load_model``/``save_model`` alongside.
+"""Models: ``Model`` (functional or subclassed), ``Sequential``, the ``Functional`` graph model, and
+``load_model``/``save_model`` (Keras's names; the same functions as ``kerafront.saving``'s).
 """
 
 from kerafront.models.functional import Functional
 from kerafront.models.model import Model
 from kerafront.models.sequential import Sequential
 
-__all__ = ["Model", "Sequential", "Functional"]
+__all__ = ["Model", "Sequential", "Functional", "load_model", "save_model"]
+
+
+def __getattr__(name):
+    # The saving functions come from kerafront.saving, which imports the models: resolve them on first use.
+    if name in ("load_model", "save_model"):
+        from kerafront.saving import saving_api
+        return getattr(saving_api, name)
+    raise AttributeError(f"module 'kerafront.models' has no attribute {name!r}")

@@ -1,6 +1,5 @@
-"""Serialization of kerafront objects (``serialize``/``deserialize``/``register_serializable``).
-
-The saving helper adds ``save_model``/``load_model`` here.
+"""Saving: ``save_model``/``load_model``, ``save_weights``/``load_weights`` and the serialization of
+kerafront objects (``serialize``/``deserialize``/``register_serializable``).
 """
 
 from kerafront.saving.serialization import (custom_object_scope, deserialize, get_registered_name,

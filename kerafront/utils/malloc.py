@@ -8,15 +8,18 @@ OS, and the next step faults every page in again: on the W2 CNN about 3,900-4,50
 process; steps then reuse it (a handful of page faults per step). The NumPy and torch (CPU)
 backends call it from their ``prepare_for_training`` hook, before the first training step.
 
-The setting is process-wide, so it is left alone when ``KERAFRONT_MALLOC_TOP_PAD=0``, when any
-``MALLOC_*`` variable shows the user tunes malloc themselves, and off glibc. A number in
-``KERAFRONT_MALLOC_TOP_PAD`` sets the padding in MiB.
+The setting is process-wide (it outlives the fit), so it is a documented switch of
+``kerafront.config`` (``KERAFRONT_MALLOC_TOP_PAD``, see ``config.SWITCHES`` and the README's
+performance notes): ``0`` leaves malloc alone, a number sets the padding in MiB. It is also left
+alone when any ``MALLOC_*`` variable shows the user tunes malloc themselves, and off glibc.
 """
 
 import ctypes
 import ctypes.util
 import os
 import platform
+
+from kerafront import config
 
 _M_TOP_PAD = -2   # mallopt parameter number, from glibc's malloc.h
 DEFAULT_MIB = 128
@@ -29,7 +32,7 @@ def keep_freed_memory():
     if _applied is not None:
         return _applied or None
     _applied = 0
-    setting = os.environ.get("KERAFRONT_MALLOC_TOP_PAD", "").strip()
+    setting = config.environ("KERAFRONT_MALLOC_TOP_PAD")
     if setting == "0" or any(key.startswith("MALLOC_") for key in os.environ):
         return None
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":

@@ -1,4 +1,4 @@
-"""Elementwise math and comparisons (spec sections "Elementwise math" and "Comparisons and logic").
+"""Elementwise math (spec section "Elementwise math").
 
 Each binary op takes the no-promotion fast path when both operands are tensors of one dtype;
 otherwise ``binary`` applies kerafront's table. Python operators (``x1 - x2``) are used where a
@@ -6,7 +6,8 @@ Python scalar may come first, since ``torch.sub(2.0, t)`` is not accepted.
 
 Where torch's gradient rule differs from kerafront's it is corrected here: ``maximum``/``minimum``
 send the gradient at ties to ``x1`` (torch splits it in halves), so when an operand requires grad
-they are computed with ``where`` (NaN still propagates).
+they are computed with ``where`` (NaN still propagates). ``clip``'s gradient is 1 at the bounds
+(``torch.clamp``'s), as ``spec.KINK_RULES`` states.
 """
 
 import torch
@@ -197,61 +198,3 @@ def floor(x):
 def ceil(x):
     x = as_tensor(x)
     return torch.ceil(x) if x.is_floating_point() else x
-
-
-# ----------------------------------------------------------------------------------------------
-# Comparisons and logic (bool results)
-
-
-def _compare(x1, x2):
-    if isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype is x2.dtype:
-        return x1, x2
-    return binary_tensors(x1, x2)
-
-
-def equal(x1, x2):
-    return torch.eq(*_compare(x1, x2))
-
-
-def not_equal(x1, x2):
-    return torch.ne(*_compare(x1, x2))
-
-
-def less(x1, x2):
-    return torch.lt(*_compare(x1, x2))
-
-
-def less_equal(x1, x2):
-    return torch.le(*_compare(x1, x2))
-
-
-def greater(x1, x2):
-    return torch.gt(*_compare(x1, x2))
-
-
-def greater_equal(x1, x2):
-    return torch.ge(*_compare(x1, x2))
-
-
-def logical_and(x1, x2):
-    return torch.logical_and(*binary_tensors(x1, x2))
-
-
-def logical_or(x1, x2):
-    return torch.logical_or(*binary_tensors(x1, x2))
-
-
-def logical_not(x):
-    return torch.logical_not(as_tensor(x))
-
-
-def logical_xor(x1, x2):
-    return torch.logical_xor(*binary_tensors(x1, x2))
-
-
-def isnan(x):
-    return torch.isnan(as_tensor(x))
-
-
-def isfinite(x):
-    return torch.isfinite(as_tensor(x))

@@ -9,7 +9,8 @@ baked in at trace time: two calls of a compiled step draw different numbers.
 
 import numpy as np
 
-from kerafront.ops._dispatch import primitives as P
+from kerafront.ops._primitives import (add, cast, dtype as dtype_of, less, multiply, random_normal, random_shuffle,
+                                       random_uniform, shape as shape_of, truncated_normal)
 from kerafront.ops.nn import dropout_mask
 from kerafront.variables import Variable
 
@@ -48,7 +49,7 @@ class SeedGenerator:
 
     def next(self):
         seed = self.state.value
-        self.state.assign(P["add"](seed, np.array([0, 1], dtype=np.int32)))
+        self.state.assign(add(seed, np.array([0, 1], dtype=np.int32)))
         return seed
 
 
@@ -67,25 +68,25 @@ def _resolve_seed(seed):
 
 
 def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    return P["random_normal"](tuple(shape), _resolve_seed(seed), mean=mean, stddev=stddev, dtype=dtype)
+    return random_normal(tuple(shape), _resolve_seed(seed), mean=mean, stddev=stddev, dtype=dtype)
 
 
 def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
-    return P["random_uniform"](tuple(shape), _resolve_seed(seed), minval=minval, maxval=maxval, dtype=dtype)
+    return random_uniform(tuple(shape), _resolve_seed(seed), minval=minval, maxval=maxval, dtype=dtype)
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    return P["truncated_normal"](tuple(shape), _resolve_seed(seed), mean=mean, stddev=stddev, dtype=dtype)
+    return truncated_normal(tuple(shape), _resolve_seed(seed), mean=mean, stddev=stddev, dtype=dtype)
 
 
 def shuffle(x, axis=0, seed=None):
-    return P["random_shuffle"](x, _resolve_seed(seed), axis=axis)
+    return random_shuffle(x, _resolve_seed(seed), axis=axis)
 
 
 def bernoulli(shape, p=0.5, dtype=None, seed=None):
     """1 with probability ``p``, else 0."""
-    draws = P["random_uniform"](tuple(shape), _resolve_seed(seed))
-    return P["cast"](P["less"](draws, p), dtype or "float32")
+    draws = random_uniform(tuple(shape), _resolve_seed(seed))
+    return cast(less(draws, p), dtype or "float32")
 
 
 def dropout(inputs, rate, noise_shape=None, seed=None):
@@ -94,5 +95,5 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
         raise ValueError(f"dropout: rate must be in [0, 1), got {rate}.")
     if rate == 0:
         return inputs
-    shape = tuple(noise_shape) if noise_shape is not None else tuple(P["shape"](inputs))
-    return P["multiply"](inputs, P["cast"](dropout_mask(shape, rate, _resolve_seed(seed)), P["dtype"](inputs)))
+    mask_shape = tuple(noise_shape) if noise_shape is not None else tuple(shape_of(inputs))
+    return multiply(inputs, cast(dropout_mask(mask_shape, rate, _resolve_seed(seed)), dtype_of(inputs)))

@@ -605,13 +605,19 @@ def compile(fn, donate_argnums=()):
 
 # The gradient of each piecewise op exactly at its kink or tie (the rule every backend follows).
 KINK_RULES = {
-    "relu": "0 at x == 0 (also relu6 at 0 and 6, hard_sigmoid at -3 and 3: 0 outside the open linear piece)",
-    "leaky_relu": "negative_slope at x == 0",
+    "relu": "0 at x == 0",
+    "relu6": "0 at x == 0 and at x == 6 (1 only inside the open interval)",
+    "hard_sigmoid": "0 at x == -3 and at x == 3 (1/6 only inside the open interval)",
+    "hard_silu": "x * hard_sigmoid(x) by the product rule: 0 at x == -3, 1 at x == 3",
+    "leaky_relu": "negative_slope at x == 0 (as torch and TensorFlow; jax.nn.leaky_relu gives 1)",
+    "elu": "alpha at x == 0 (as torch and jax.nn.elu; TensorFlow's EluGrad gives 1)",
+    "selu": "scale * alpha at x == 0 (as torch and jax.nn.selu; TensorFlow's SeluGrad gives scale)",
     "abs": "0 at x == 0",
     "sign": "0 everywhere",
     "maximum": "at x1 == x2 the whole gradient goes to x1, none to x2",
     "minimum": "at x1 == x2 the whole gradient goes to x1, none to x2",
-    "clip": "1 at x == x_min and at x == x_max (the bounds are inside the linear piece); 0 strictly outside",
+    "clip": "1 at x == x_min and at x == x_max (the bounds are inside the linear piece); 0 strictly "
+            "outside, where a tensor bound takes it",
     "max": "ties in a reduction: the first maximal position in row-major order takes the whole gradient",
     "min": "ties in a reduction: the first minimal position in row-major order takes the whole gradient",
     "max_pool": "ties in a window: the whole window's gradient goes to one maximal position",
@@ -619,7 +625,7 @@ KINK_RULES = {
     "argmin": "ties: the index of the first minimal position",
     "sort": "ties keep their input order (stable); each output's gradient goes to the input it came from",
     "argsort": "ties keep their input order (stable)",
-    "top_k": "ties: the lower index comes first",
+    "top_k": "ties: the lower index comes first; each value's gradient goes to the position it came from",
     "where": "the gradient goes to x1 where condition is True and to x2 elsewhere, even where x1 == x2",
 }
 

@@ -11,7 +11,10 @@ import numpy as np
 
 from kerafront import dtypes as _dtypes
 from kerafront.config import floatx
-from kerafront.ops._dispatch import VariableBase, primitives as P
+from kerafront.ops._dispatch import VariableBase
+from kerafront.ops._primitives import (abs, add, convert_to_numpy, convert_to_tensor, divide, dtype as dtype_of, equal,
+                                       floor_divide, greater, greater_equal, is_tensor, less, less_equal, matmul, mod,
+                                       multiply, negative, not_equal, power, shape as shape_of, subtract)
 
 _scopes = threading.local()
 
@@ -72,16 +75,16 @@ class Variable(VariableBase):
             value = initializer(tuple(shape), dtype=dtype)
         else:
             value = initializer
-            if dtype is None and not P["is_tensor"](value):
+            if dtype is None and not is_tensor(value):
                 array = np.asarray(value)
                 dtype = floatx() if array.dtype.kind == "f" else None
-        value = P["convert_to_tensor"](value, dtype=_dtypes.standardize_dtype(dtype))
-        if shape is not None and tuple(P["shape"](value)) != tuple(shape):
-            raise ValueError(f"Variable {self.name!r}: initial value has shape {tuple(P['shape'](value))}, "
+        value = convert_to_tensor(value, dtype=_dtypes.standardize_dtype(dtype))
+        if shape is not None and tuple(shape_of(value)) != tuple(shape):
+            raise ValueError(f"Variable {self.name!r}: initial value has shape {tuple(shape_of(value))}, "
                              f"expected {tuple(shape)}.")
         self._value = value
-        self._dtype = P["dtype"](value)
-        self._shape = tuple(P["shape"](value))
+        self._dtype = dtype_of(value)
+        self._shape = tuple(shape_of(value))
 
     @property
     def value(self):
@@ -108,8 +111,8 @@ class Variable(VariableBase):
         """Set the value (same shape; cast to the variable's dtype). Returns the new value."""
         if isinstance(value, Variable):
             value = value.value
-        value = P["convert_to_tensor"](value, dtype=self._dtype)
-        new_shape = tuple(P["shape"](value))
+        value = convert_to_tensor(value, dtype=self._dtype)
+        new_shape = tuple(shape_of(value))
         if new_shape != self._shape and all(isinstance(d, int) for d in new_shape):
             raise ValueError(f"Variable {self.path!r}: cannot assign a value of shape {new_shape} "
                              f"to a variable of shape {self._shape}.")
@@ -127,13 +130,13 @@ class Variable(VariableBase):
             self._value = value
 
     def assign_add(self, delta):
-        return self.assign(P["add"](self.value, delta))
+        return self.assign(add(self.value, delta))
 
     def assign_sub(self, delta):
-        return self.assign(P["subtract"](self.value, delta))
+        return self.assign(subtract(self.value, delta))
 
     def numpy(self):
-        return P["convert_to_numpy"](self.value)
+        return convert_to_numpy(self.value)
 
     def __array__(self, dtype=None, copy=None):
         array = self.numpy()
@@ -145,10 +148,10 @@ class Variable(VariableBase):
     __hash__ = object.__hash__  # identity, at C speed (variables key the StatelessScope's dicts)
 
     def __eq__(self, other):
-        return P["equal"](self.value, other)
+        return equal(self.value, other)
 
     def __ne__(self, other):
-        return P["not_equal"](self.value, other)
+        return not_equal(self.value, other)
 
     def __len__(self):
         return self._shape[0]
@@ -157,33 +160,36 @@ class Variable(VariableBase):
         return self.value[index]
 
     def __neg__(self):
-        return P["negative"](self.value)
+        return negative(self.value)
 
     def __abs__(self):
-        return P["abs"](self.value)
+        return abs(self.value)
 
     def __lt__(self, other):
-        return P["less"](self.value, other)
+        return less(self.value, other)
 
     def __le__(self, other):
-        return P["less_equal"](self.value, other)
+        return less_equal(self.value, other)
 
     def __gt__(self, other):
-        return P["greater"](self.value, other)
+        return greater(self.value, other)
 
     def __ge__(self, other):
-        return P["greater_equal"](self.value, other)
+        return greater_equal(self.value, other)
 
 
-def _binary(op_name, reflected=False):
-    def method(self, other):
-        if reflected:
-            return P[op_name](other, self.value)
-        return P[op_name](self.value, other)
+def _binary(op, reflected=False):
+    """The method computing ``variable <op> other`` (``other <op> variable`` when reflected) on the current value."""
+    if reflected:
+        def method(self, other):
+            return op(other, self.value)
+    else:
+        def method(self, other):
+            return op(self.value, other)
     return method
 
 
-for _name, _op in [("add", "add"), ("sub", "subtract"), ("mul", "multiply"), ("truediv", "divide"),
-                   ("floordiv", "floor_divide"), ("mod", "mod"), ("pow", "power"), ("matmul", "matmul")]:
+for _name, _op in [("add", add), ("sub", subtract), ("mul", multiply), ("truediv", divide),
+                   ("floordiv", floor_divide), ("mod", mod), ("pow", power), ("matmul", matmul)]:
     setattr(Variable, f"__{_name}__", _binary(_op))
     setattr(Variable, f"__r{_name}__", _binary(_op, reflected=True))

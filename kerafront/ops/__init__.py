@@ -1,16 +1,23 @@
 """``kerafront.ops``: the spec's primitives (dispatched to the active backend) and composites.
 
 Primitives are documented in ``kerafront.spec``; composites (activations, softmax, losses'
-numerics, ...) are written once here from primitives, so they hold on every backend.
+numerics, ...) are written once in ``math.py`` and ``nn.py`` from primitives, so they hold on
+every backend.
+
+How a composite is written: it calls the primitives by name (``from kerafront.ops._primitives
+import exp, multiply``; ``shape`` and ``dtype`` are imported as ``shape_of`` and ``dtype_of``,
+since those are the usual argument names), and its docstring states the formula. It applies no
+Python operators to tensors, because they would not give kerafront's results everywhere: its
+inputs may be NumPy arrays under another backend, integer tensors or ``Variable``s; TensorFlow's
+operators raise on mixed dtypes; and on NumPy arrays they return a NumPy scalar for 0-d inputs,
+turn bfloat16 into float32 against a Python float, and warn where ``divide`` is quiet.
 """
 
-from kerafront.ops._dispatch import primitives as _primitives
+from kerafront.ops._dispatch import primitives as _primitive_table
+from kerafront.ops._primitives import *  # noqa: F401,F403
+from kerafront.ops.math import *  # noqa: F401,F403
+from kerafront.ops.nn import *  # noqa: F401,F403
+from kerafront.ops import math as _math, nn as _nn
 
-globals().update(_primitives)
-
-from kerafront.ops.math import *  # noqa: E402,F401,F403
-from kerafront.ops.nn import *  # noqa: E402,F401,F403
-from kerafront.ops import math as _math, nn as _nn  # noqa: E402
-
-PRIMITIVE_NAMES = tuple(_primitives)
+PRIMITIVE_NAMES = tuple(_primitive_table)
 COMPOSITE_NAMES = tuple(_math.__all__) + tuple(_nn.__all__)

@@ -1,7 +1,11 @@
-"""Composite math ops written from primitives."""
+"""Composite math ops written from primitives (the rules composites follow: ``kerafront.ops``)."""
 
 from kerafront import config
-from kerafront.ops._dispatch import composite, primitives as P
+from kerafront.ops._dispatch import composite
+from kerafront.ops._primitives import (abs, add, arange, cast, divide, dtype as dtype_of, equal, exp, expand_dims,
+                                       full, isfinite, log, max, maximum, mean, multiply, ones, reshape, rsqrt,
+                                       shape as shape_of, sqrt, square, squeeze, stop_gradient, subtract, sum,
+                                       transpose, value_and_grad, var, where, zeros)
 
 __all__ = ["std", "grad", "ndim", "size", "zeros_like", "ones_like", "full_like", "logsumexp", "moments", "normalize",
            "l2_normalize", "one_hot", "norm", "swapaxes", "moveaxis", "ravel", "clip_by_global_norm_factor"]
@@ -10,15 +14,15 @@ __all__ = ["std", "grad", "ndim", "size", "zeros_like", "ones_like", "full_like"
 @composite
 def std(x, axis=None, keepdims=False):
     """Population standard deviation, ``sqrt(var(x))`` (its gradient at zero variance is not finite, as in NumPy's)."""
-    return P["sqrt"](P["var"](x, axis=axis, keepdims=keepdims))
+    return sqrt(var(x, axis=axis, keepdims=keepdims))
 
 
 def grad(fn, argnums=0, has_aux=False):
     """Like ``value_and_grad`` but returns only the gradients (``(grads, aux)`` with ``has_aux``)."""
-    value_and_grad = P["value_and_grad"](fn, argnums=argnums, has_aux=has_aux)
+    fn_value_and_grad = value_and_grad(fn, argnums=argnums, has_aux=has_aux)
 
     def gradient(*args, **kwargs):
-        value, grads = value_and_grad(*args, **kwargs)
+        value, grads = fn_value_and_grad(*args, **kwargs)
         return (grads, value[1]) if has_aux else grads
 
     gradient.__name__ = f"grad({getattr(fn, '__name__', 'fn')})"
@@ -31,73 +35,71 @@ grad.composite = grad
 @composite
 def ndim(x):
     """Rank of ``x``."""
-    return len(P["shape"](x))
+    return len(shape_of(x))
 
 
 @composite
 def size(x):
     """Number of elements of ``x`` (a Python int)."""
     n = 1
-    for d in P["shape"](x):
+    for d in shape_of(x):
         n *= d
     return n
 
 
 @composite
 def zeros_like(x, dtype=None):
-    return P["zeros"](P["shape"](x), dtype=dtype or P["dtype"](x))
+    return zeros(shape_of(x), dtype=dtype or dtype_of(x))
 
 
 @composite
 def ones_like(x, dtype=None):
-    return P["ones"](P["shape"](x), dtype=dtype or P["dtype"](x))
+    return ones(shape_of(x), dtype=dtype or dtype_of(x))
 
 
 @composite
 def full_like(x, fill_value, dtype=None):
-    return P["full"](P["shape"](x), fill_value, dtype=dtype or P["dtype"](x))
+    return full(shape_of(x), fill_value, dtype=dtype or dtype_of(x))
 
 
 @composite
 def logsumexp(x, axis=None, keepdims=False):
-    """``log(sum(exp(x)))`` over ``axis``, stable for large inputs (shifts by the max)."""
-    shift = P["stop_gradient"](P["max"](x, axis=axis, keepdims=True))
-    shift = P["where"](P["isfinite"](shift), shift, 0.0)
-    out = P["log"](P["sum"](P["exp"](P["subtract"](x, shift)), axis=axis, keepdims=True))
-    out = P["add"](out, shift)
-    if not keepdims:
-        out = P["squeeze"](out, axis=axis if axis is not None else tuple(range(len(P["shape"](x)))))
-    return out
+    """``log(sum(exp(x)))`` over ``axis``, stable for large inputs: ``log(sum(exp(x - m))) + m`` with ``m = max(x)``
+    (0 where the max is not finite)."""
+    m = stop_gradient(max(x, axis=axis, keepdims=True))
+    m = where(isfinite(m), m, 0.0)
+    out = add(log(sum(exp(subtract(x, m)), axis=axis, keepdims=True)), m)
+    if keepdims:
+        return out
+    return squeeze(out, axis=axis if axis is not None else tuple(range(len(shape_of(x)))))
 
 
 @composite
 def moments(x, axes, keepdims=False):
     """``(mean, variance)`` over ``axes``; the variance is biased (divides by N), as Keras uses for BatchNorm."""
-    mean = P["mean"](x, axis=axes, keepdims=True)
-    variance = P["mean"](P["square"](P["subtract"](x, P["stop_gradient"](mean))), axis=axes, keepdims=True)
-    if not keepdims:
-        mean = P["squeeze"](mean, axis=axes)
-        variance = P["squeeze"](variance, axis=axes)
-    return mean, variance
+    x_mean = mean(x, axis=axes, keepdims=True)
+    variance = mean(square(subtract(x, stop_gradient(x_mean))), axis=axes, keepdims=True)
+    if keepdims:
+        return x_mean, variance
+    return squeeze(x_mean, axis=axes), squeeze(variance, axis=axes)
 
 
 @composite
 def norm(x, ord=2, axis=None, keepdims=False):
     """Vector norm along ``axis``: ``ord`` 1, 2 or ``inf`` (``float("inf")``)."""
     if ord == 1:
-        return P["sum"](P["abs"](x), axis=axis, keepdims=keepdims)
+        return sum(abs(x), axis=axis, keepdims=keepdims)
     if ord == 2:
-        return P["sqrt"](P["sum"](P["square"](x), axis=axis, keepdims=keepdims))
+        return sqrt(sum(square(x), axis=axis, keepdims=keepdims))
     if ord == float("inf"):
-        return P["max"](P["abs"](x), axis=axis, keepdims=keepdims)
+        return max(abs(x), axis=axis, keepdims=keepdims)
     raise ValueError(f"norm: ord must be 1, 2 or inf, got {ord!r}.")
 
 
 @composite
 def l2_normalize(x, axis=-1, epsilon=1e-12):
     """``x / sqrt(max(sum(x**2, axis), epsilon))`` (Keras/TF semantics)."""
-    squared = P["sum"](P["square"](x), axis=axis, keepdims=True)
-    return P["multiply"](x, P["rsqrt"](P["maximum"](squared, epsilon)))
+    return multiply(x, rsqrt(maximum(sum(square(x), axis=axis, keepdims=True), epsilon)))
 
 
 @composite
@@ -105,45 +107,40 @@ def normalize(x, axis=-1, order=2):
     """Normalize ``x`` along ``axis`` by its ``order`` norm (``keras.ops.normalize``)."""
     if order == 2:
         return l2_normalize(x, axis=axis)
-    denom = norm(x, ord=order, axis=axis, keepdims=True)
-    return P["divide"](x, P["maximum"](denom, 1e-12))
+    return divide(x, maximum(norm(x, ord=order, axis=axis, keepdims=True), 1e-12))
 
 
 @composite
 def one_hot(x, num_classes, axis=-1, dtype=None):
     """One-hot encode integer ``x`` into a new ``axis`` of size ``num_classes``; out-of-range indices give all zeros."""
-    classes = P["arange"](num_classes, dtype="int32")
-    expanded = P["expand_dims"](P["cast"](x, "int32"), -1)
-    out = P["cast"](P["equal"](expanded, classes), dtype or config.floatx())
-    if axis != -1:
-        out = moveaxis(out, -1, axis)
-    return out
+    classes = arange(num_classes, dtype="int32")
+    out = cast(equal(expand_dims(cast(x, "int32"), -1), classes), dtype or config.floatx())
+    return out if axis == -1 else moveaxis(out, -1, axis)
 
 
 @composite
 def swapaxes(x, axis1, axis2):
-    rank = len(P["shape"](x))
-    axes = list(range(rank))
+    axes = list(range(len(shape_of(x))))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
-    return P["transpose"](x, axes)
+    return transpose(x, axes)
 
 
 @composite
 def moveaxis(x, source, destination):
-    rank = len(P["shape"](x))
+    rank = len(shape_of(x))
     source, destination = source % rank, destination % rank
     axes = [a for a in range(rank) if a != source]
     axes.insert(destination, source)
-    return P["transpose"](x, axes)
+    return transpose(x, axes)
 
 
 @composite
 def ravel(x):
-    return P["reshape"](x, (-1,))
+    return reshape(x, (-1,))
 
 
 @composite
 def clip_by_global_norm_factor(norms_squared_sum, clip_norm):
-    """Scale factor ``min(1, clip_norm / global_norm)`` given the sum of squared norms."""
-    global_norm = P["sqrt"](norms_squared_sum)
-    return P["divide"](clip_norm, P["maximum"](global_norm, clip_norm))
+    """Scale factor ``min(1, clip_norm / global_norm)`` given the sum of squared norms: ``clip_norm / max(global_norm,
+    clip_norm)``."""
+    return divide(clip_norm, maximum(sqrt(norms_squared_sum), clip_norm))

@@ -49,7 +49,7 @@ def test_argnums_tuple_and_has_aux():
     assert type(aux["double"]) is np.ndarray
     np.testing.assert_allclose(ga, b)
     np.testing.assert_allclose(gb, a)
-    grads, aux = B.grad(fn, argnums=1, has_aux=True)(a, b, None)
+    grads, aux = ops.grad(fn, argnums=1, has_aux=True)(a, b, None)
     np.testing.assert_allclose(grads, a)
 
 
@@ -57,7 +57,7 @@ def test_unused_leaves_get_zero_gradients_and_lists_keep_structure():
     def fn(params):
         return B.sum(B.square(params[0]))
 
-    grads = B.grad(fn)([np.array([1.0, -2.0]), (np.array([7.0]),)])
+    grads = ops.grad(fn)([np.array([1.0, -2.0]), (np.array([7.0]),)])
     assert isinstance(grads, list) and isinstance(grads[1], tuple)
     np.testing.assert_allclose(grads[0], [2.0, -4.0])
     np.testing.assert_array_equal(grads[1][0], [0.0])
@@ -74,21 +74,21 @@ def test_integer_leaves_raise_naming_the_dtype():
 
 
 def test_nested_value_and_grad_is_refused_clearly():
-    inner = B.grad(lambda y: B.sum(y))
+    inner = ops.grad(lambda y: B.sum(y))
     with pytest.raises(ValueError, match="nested value_and_grad"):
-        B.grad(lambda x: B.sum(inner(x)))(np.ones(2))
+        ops.grad(lambda x: B.sum(inner(x)))(np.ones(2))
 
 
 def test_broadcast_gradients_are_summed_to_the_input_shape():
     x, bias = _normal(4, 3), _normal(1, 3)
-    grads = B.grad(lambda a, b: B.sum(B.multiply(B.add(a, b), 3.0)), argnums=(0, 1))(x, bias)
+    grads = ops.grad(lambda a, b: B.sum(B.multiply(B.add(a, b), 3.0)), argnums=(0, 1))(x, bias)
     np.testing.assert_allclose(grads[0], np.full((4, 3), 3.0))
     np.testing.assert_allclose(grads[1], np.full((1, 3), 12.0))
 
 
 def test_gradient_dtype_follows_the_input():
     x = np.ones(3, np.float32)
-    g = B.grad(lambda a: B.sum(B.multiply(a, np.ones(3, np.float64))))(x)
+    g = ops.grad(lambda a: B.sum(B.multiply(a, np.ones(3, np.float64))))(x)
     assert g.dtype == np.float32
 
 
@@ -121,7 +121,7 @@ def test_box_attributes_and_comparisons():
         seen.update(shape=a.shape, ndim=a.ndim, length=len(a), dtype=a.dtype, greater=a > 1.5)
         return B.sum(a)
 
-    B.grad(fn)(np.array([1.0, 2.0], np.float32))
+    ops.grad(fn)(np.array([1.0, 2.0], np.float32))
     assert seen["shape"] == (2,) and seen["ndim"] == 1 and seen["length"] == 2
     assert seen["dtype"] == np.float32
     np.testing.assert_array_equal(seen["greater"], [False, True])
@@ -129,16 +129,16 @@ def test_box_attributes_and_comparisons():
 
 def test_indexing_gradient_scatter_adds_duplicates():
     x = np.arange(6.0).reshape(2, 3)
-    g = B.grad(lambda a: B.sum(a[np.array([0, 0, 1]), 1]) + B.sum(a[1, ::2]))(x)
+    g = ops.grad(lambda a: B.sum(a[np.array([0, 0, 1]), 1]) + B.sum(a[1, ::2]))(x)
     np.testing.assert_allclose(g, [[0.0, 2.0, 0.0], [1.0, 1.0, 1.0]])
 
 
 def test_max_gradient_goes_to_the_first_tie_and_clip_is_closed():
-    g = B.grad(lambda a: B.max(a))(np.array([1.0, 3.0, 3.0]))
+    g = ops.grad(lambda a: B.max(a))(np.array([1.0, 3.0, 3.0]))
     np.testing.assert_array_equal(g, [0.0, 1.0, 0.0])
-    g = B.grad(lambda a: B.sum(B.clip(a, 0.0, 1.0)))(np.array([-1.0, 0.0, 0.5, 1.0, 2.0]))
+    g = ops.grad(lambda a: B.sum(B.clip(a, 0.0, 1.0)))(np.array([-1.0, 0.0, 0.5, 1.0, 2.0]))
     np.testing.assert_array_equal(g, [0.0, 1.0, 1.0, 1.0, 0.0])
-    g = B.grad(lambda a: B.sum(B.maximum(a, 1.0)))(np.array([1.0, 2.0, 0.0]))
+    g = ops.grad(lambda a: B.sum(B.maximum(a, 1.0)))(np.array([1.0, 2.0, 0.0]))
     np.testing.assert_array_equal(g, [1.0, 1.0, 0.0])
 
 
@@ -148,14 +148,14 @@ def test_stop_gradient_and_non_float_outputs_carry_no_gradient():
         return B.sum(B.multiply(B.stop_gradient(a), a)) + B.sum(mask)
 
     x = np.array([2.0, -3.0])
-    np.testing.assert_allclose(B.grad(fn)(x), x)
+    np.testing.assert_allclose(ops.grad(fn)(x), x)
 
 
 def test_split_and_top_k_are_differentiable():
     x = np.array([[1.0, 5.0, 2.0, 4.0]])
-    g = B.grad(lambda a: B.sum(B.top_k(a, 2)[0] * np.array([1.0, 10.0])))(x)
+    g = ops.grad(lambda a: B.sum(B.top_k(a, 2)[0] * np.array([1.0, 10.0])))(x)
     np.testing.assert_array_equal(g, [[0.0, 1.0, 0.0, 10.0]])
-    g = B.grad(lambda a: B.sum(B.split(a, 2, axis=1)[1]))(x)
+    g = ops.grad(lambda a: B.sum(B.split(a, 2, axis=1)[1]))(x)
     np.testing.assert_array_equal(g, [[0.0, 0.0, 1.0, 1.0]])
 
 
@@ -185,5 +185,48 @@ def test_composites_match_finite_differences_in_float64(name, fn, shape):
     def scalar(a):
         return B.sum(B.multiply(fn(a), cotangent))
 
-    grad = B.grad(scalar)(x)
+    grad = ops.grad(scalar)(x)
     np.testing.assert_allclose(grad, _finite_difference(scalar, x), rtol=1e-5, atol=1e-7, err_msg=name)
+
+
+def test_value_and_grad_runs_in_several_threads_at_once():
+    """Two models fitting in parallel: each thread records on its own tape, so no thread sees another's
+    value_and_grad as a nested one, and every gradient equals the single-thread result."""
+    import sys
+    import threading
+
+    functions = [
+        lambda x: B.sum(B.tanh(B.matmul(x, x.T))),
+        lambda x: B.mean(B.square(B.exp(B.multiply(x, 0.1)))),
+        lambda x: B.sum(B.multiply(B.sigmoid(x), B.sin(x))),
+        lambda x: B.max(B.sum(B.square(x), axis=1)),
+    ]
+    inputs = [_normal(4, 3) for _ in functions]
+    expected = [B.value_and_grad(fn)(x) for fn, x in zip(functions, inputs)]
+    start = threading.Barrier(len(functions))
+    problems = []
+
+    def fit(i):
+        start.wait()
+        for step in range(100):
+            try:
+                value, grad = B.value_and_grad(functions[i])(inputs[i])
+            except Exception as error:  # noqa: BLE001 - reported by the assertion below
+                problems.append(f"thread {i}, step {step}: {error!r}")
+                return
+            if value != expected[i][0] or not np.array_equal(grad, expected[i][1]):
+                problems.append(f"thread {i}, step {step}: value {value} / gradient {grad} differ from the "
+                                f"single-thread {expected[i]}")
+                return
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, inside the recorded functions
+    try:
+        threads = [threading.Thread(target=fit, args=(i,)) for i in range(len(functions))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not problems, "\n".join(problems)

@@ -1,12 +1,17 @@
 """Reverse-mode autodiff for the NumPy backend: ``Box``, the ``primitive`` decorator, ``value_and_grad``.
 
-Boxing happens only while differentiating. Outside ``value_and_grad`` the module-level counter
-``_depth`` is 0 and a decorated primitive calls its forward directly (one global read). Inside,
-the selected leaves are wrapped in ``Box`` objects; a primitive called with a Box among its
-arguments unwraps them, runs the forward on plain arrays and returns a Box that records its
-parents, the argument values and the primitive's VJP, and appends itself to the tape. The
-backward pass walks the tape in reverse creation order (a valid reverse topological order, with
-no graph search or sort) and accumulates cotangents; boxes the output does not depend on get none.
+Boxing happens only while differentiating. Outside ``value_and_grad`` the module-level count
+``_recording`` (threads now inside a ``value_and_grad``) is 0 and a decorated primitive calls its
+forward directly after that one global read. Inside, the selected leaves are wrapped in ``Box``
+objects; a primitive called with a Box among its arguments unwraps them, runs the forward on plain
+arrays and returns a Box that records its parents, the argument values and the primitive's VJP,
+and appends itself to the calling thread's tape. The backward pass walks the tape in reverse
+creation order (a valid reverse topological order, with no graph search or sort) and accumulates
+cotangents; boxes the output does not depend on get none.
+
+Each thread differentiates on its own: the tape, the residuals and the VJP's ``needs_gradient``
+state live in a ``threading.local``, so two threads (two models fitting in parallel) may each run a
+``value_and_grad`` at the same time. Nesting one inside another on the same thread is refused.
 
 The VJP contract (``kerafront_numpy._nn`` and the other primitive modules code against it)::
 
@@ -26,6 +31,7 @@ several outputs (split, top_k) are composed from single-output ones while differ
 
 import functools
 import inspect
+import threading
 
 import numpy as np
 
@@ -33,24 +39,34 @@ from kerafront import tree as _tree
 
 from kerafront_numpy._convert import dtype_name, is_float, to_array
 
-_depth = 0  # > 0 while a value_and_grad is running its function
-_tape = []  # the boxes created by primitives during the running value_and_grad, in creation order
-_wanted = ()  # the (param_index, parent) pairs of the box whose VJP is being called
-_residuals = {}  # id(a primitive's output) -> (output, data its VJP reuses); emptied with the tape
+_recording = 0  # how many threads are inside value_and_grad now; 0 lets every primitive skip the Box checks
+_recording_lock = threading.Lock()
+
+
+class _ThreadTape(threading.local):
+    """The calling thread's differentiation state (``threading.local``: each thread sees its own)."""
+
+    def __init__(self):
+        self.tape = None  # while this thread's value_and_grad runs its function: the boxes created, in order
+        self.wanted = ()  # the (param_index, parent) pairs of the box whose VJP is being called
+        self.residuals = {}  # id(a primitive's output) -> (output, data its VJP reuses); emptied with the tape
+
+
+_thread = _ThreadTape()
 
 
 def save_residual(out, data):
     """In a forward: keep ``data`` (say, conv's im2col patches) for the VJP of ``out``, which reads
     it back with ``residual(out)`` instead of recomputing it. Kept only while differentiating, and
     dropped when the running ``value_and_grad`` returns. Returns ``out``."""
-    if _depth:
-        _residuals[id(out)] = (out, data)
+    if _recording and _thread.tape is not None:
+        _thread.residuals[id(out)] = (out, data)
     return out
 
 
 def residual(out):
     """The data ``save_residual`` kept for ``out``, or None."""
-    entry = _residuals.get(id(out))
+    entry = _thread.residuals.get(id(out))
     return entry[1] if entry is not None and entry[0] is out else None
 
 
@@ -163,7 +179,14 @@ def _binder(fn):
 
 
 def _record(fwd, vjp, bind, args, kwargs):
-    """Run ``fwd`` on unboxed arguments; box the result when it is float and depends on a Box."""
+    """Run ``fwd`` on unboxed arguments; box the result when it is float and depends on a Box.
+
+    A Box reaching a primitive on a thread that is not differentiating (one that escaped its
+    ``value_and_grad``) is passed to the forward as it is, as outside ``value_and_grad``.
+    """
+    tape = _thread.tape
+    if tape is None:
+        return fwd(*args, **kwargs)
     values = bind(args, kwargs)
     parents = []
     for i, v in enumerate(values):
@@ -180,7 +203,7 @@ def _record(fwd, vjp, bind, args, kwargs):
     if vjp is None or not parents or type(out) is not np.ndarray or not is_float(out.dtype):
         return out
     box = Box(out, vjp, values, parents)
-    _tape.append(box)
+    tape.append(box)
     return box
 
 
@@ -191,7 +214,7 @@ def primitive(vjp):
 
         @functools.wraps(fwd)
         def op(*args, **kwargs):
-            if not _depth or not (_has_box(args) or (kwargs and _has_box(kwargs.values()))):
+            if not _recording or not (_has_box(args) or (kwargs and _has_box(kwargs.values()))):
                 return fwd(*args, **kwargs)
             return _record(fwd, vjp, bind, args, kwargs)
 
@@ -201,14 +224,14 @@ def primitive(vjp):
     return decorate
 
 
-def _depth_active():
-    """True while a ``value_and_grad`` is running its function."""
-    return _depth > 0
+def recording():
+    """True while this thread's ``value_and_grad`` is running its function."""
+    return _thread.tape is not None
 
 
 def needs_gradient(i):
     """Inside a VJP: True when parameter ``i`` of the primitive being differentiated needs a cotangent."""
-    for j, _ in _wanted:
+    for j, _ in _thread.wanted:
         if j == i:
             return True
     return False
@@ -244,13 +267,13 @@ def _accumulate(grads, box, ct):
 
 def backward(root, seed, tape):
     """Cotangents of the boxes on ``tape`` given ``d root = seed``: {box: array} (leaves included)."""
-    global _wanted
+    state = _thread
     grads = {root: seed}
     for node in reversed(tape):
         g = grads.pop(node, None)
         if g is None:
             continue
-        _wanted = node.parents
+        state.wanted = node.parents
         cts = node.vjp(g, node.value, *node.args)
         if type(cts) is not tuple:
             cts = tuple(cts) if isinstance(cts, list) else (cts,)
@@ -264,6 +287,7 @@ def backward(root, seed, tape):
                 for j, box in parent:
                     if ct[j] is not None:
                         _accumulate(grads, box, ct[j])
+    state.wanted = ()
     return grads
 
 
@@ -279,8 +303,9 @@ def value_and_grad(fn, argnums=0, has_aux=False):
         raise TypeError(f"value_and_grad: argnums must be an int or a tuple of ints, got {argnums!r}.")
 
     def wrapped(*args, **kwargs):
-        global _depth
-        if _depth:
+        global _recording
+        state = _thread
+        if state.tape is not None:
             raise ValueError("value_and_grad: nested value_and_grad is not supported on the NumPy backend "
                              "(its VJPs are not themselves differentiable); use the jax or torch backend "
                              "for higher-order gradients.")
@@ -301,17 +326,18 @@ def value_and_grad(fn, argnums=0, has_aux=False):
                 boxes.append(Box(array))
             selected.append((boxes, treedef))
             args[n] = _tree.unflatten(treedef, boxes)
-        _depth += 1
-        tape = _tape
+        with _recording_lock:
+            _recording += 1
+        state.tape = []
         try:
             result = fn(*args, **kwargs)
         except BaseException:
-            _residuals.clear()
+            state.residuals.clear()
             raise
         finally:
-            _depth -= 1
-            recorded = tape[:]
-            tape.clear()
+            recorded, state.tape = state.tape, None
+            with _recording_lock:
+                _recording -= 1
         if has_aux:
             if not (isinstance(result, (tuple, list)) and len(result) == 2):
                 raise ValueError("value_and_grad: with has_aux=True, fn must return a pair (value, aux); "
@@ -329,7 +355,7 @@ def value_and_grad(fn, argnums=0, has_aux=False):
         try:
             grads = backward(value, np.ones((), plain.dtype), recorded) if type(value) is Box else {}
         finally:
-            _residuals.clear()
+            state.residuals.clear()
         out = []
         for boxes, treedef in selected:
             leaf_grads = []
@@ -347,26 +373,7 @@ def value_and_grad(fn, argnums=0, has_aux=False):
     return wrapped
 
 
-def grad(fn, argnums=0, has_aux=False):
-    """Gradients only: ``g(*args) -> grads`` (``(grads, aux)`` with ``has_aux``)."""
-    vg = value_and_grad(fn, argnums=argnums, has_aux=has_aux)
-
-    @functools.wraps(fn)
-    def wrapped(*args, **kwargs):
-        value, grads = vg(*args, **kwargs)
-        if has_aux:
-            return grads, value[1]
-        return grads
-
-    return wrapped
-
-
 @primitive(None)
 def stop_gradient(x):
     """Identity forward; the result is a plain array, so no gradient flows back."""
     return x if type(x) is np.ndarray else to_array(x)
-
-
-def compile(fn, donate_argnums=()):
-    """Identity: NumPy has nothing to compile."""
-    return fn

@@ -122,7 +122,10 @@ def to_array(x, dtype=None):
         if array.dtype != dt:
             array = array.astype(dt)
     elif array.dtype not in _NAMES:
-        dtype_name(array.dtype)  # raises TypeError for unsupported dtypes
+        try:
+            dtype_name(array.dtype)
+        except TypeError as error:
+            raise TypeError(f"convert_to_tensor: {error}") from None
     return array
 
 
@@ -186,6 +189,13 @@ def operands(x1, x2):
     a1 = x1 if t1 in (float, int, bool) else to_array(x1)
     a2 = x2 if t2 in (float, int, bool) else to_array(x2)
     return operands(a1, a2)
+
+
+def broadcast_error(op, *operands):
+    """The ValueError for operands whose shapes do not broadcast (raised from the ufunc's own error)."""
+    shapes = ", ".join(str(np.shape(x)) for x in operands)
+    return ValueError(f"{op}: shapes {shapes} do not broadcast together (each dim must be equal, or 1 in all "
+                      f"but one operand); reshape or expand_dims an operand.")
 
 
 def result_array(r):

@@ -7,6 +7,8 @@ float16/bfloat16 samples are drawn in float32 and cast.
 
 import numpy as np
 
+from kerafront.spec_rules import single_axis
+
 from kerafront_numpy._autodiff import primitive
 from kerafront_numpy._convert import floatx, is_float, np_dtype, to_array
 
@@ -17,10 +19,10 @@ def _rng(seed, op):
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
         return np.random.default_rng(int(seed) & _MASK)
     array = np.asarray(seed)
-    if array.dtype.kind not in "iu" or array.ndim > 1:
-        raise TypeError(f"{op}: seed must be an int or an integer tensor of shape (2,), got "
-                        f"{type(seed).__name__} of dtype {array.dtype} and shape {array.shape}.")
-    return np.random.default_rng([int(v) & _MASK for v in array.reshape(-1)])
+    if array.dtype.kind not in "iu" or array.shape != (2,):
+        raise ValueError(f"{op}: seed must be an int or an integer tensor of shape (2,) (a SeedGenerator state), "
+                         f"got {type(seed).__name__} of dtype {array.dtype} and shape {array.shape}.")
+    return np.random.default_rng([int(v) & _MASK for v in array])
 
 
 def _shape(shape):
@@ -78,5 +80,5 @@ def random_shuffle(x, seed, axis=0):
     x = to_array(x)
     if x.ndim == 0:
         raise ValueError("random_shuffle: needs a tensor of rank >= 1, got a scalar.")
-    axis = int(axis) % x.ndim
+    axis = single_axis(axis, x.ndim, "random_shuffle")
     return np.take(x, _rng(seed, "random_shuffle").permutation(x.shape[axis]), axis=axis)

@@ -1,8 +1,8 @@
 """Pooling primitives of the NumPy reference backend: ``max_pool`` and ``average_pool``.
 
-Both work on (N, H, W, C) views (see ``_nn.py``) and are separable: a 2-D pool reduces the window's
-rows, then its columns, each tap one strided slice over every output position (vectorised over
-batch, space and channels; pool_h + pool_w passes, not pool_h * pool_w).
+Both work on the (N, H, W, C) plane of ``windows.py`` and are separable: a 2-D pool reduces the
+window's rows, then its columns, each tap one strided slice over every output position (vectorised
+over batch, space and channels; pool_h + pool_w passes, not pool_h * pool_w).
 
 * ``max_pool`` pads with the dtype's lowest value (-inf for floats), so padded positions never win.
   Its VJP is an argmax scatter through the two separable stages: each window's cotangent goes to
@@ -13,10 +13,11 @@ batch, space and channels; pool_h + pool_w passes, not pool_h * pool_w).
 
 import numpy as np
 
+from kerafront import spec_rules
+
 from kerafront_numpy._autodiff import primitive
 from kerafront_numpy._convert import floatx, to_array
-from kerafront_numpy._nn import (check_rank, from_nhwc, is_channels_first, pad_for_windows, padded_extent,
-                                 padding_mode, spatial_tuple, to_nhwc, window_geometry)
+from kerafront_numpy._nn.windows import from_nhwc, on_plane, pad_for_windows, padded_extent, plane_geometry, to_nhwc
 
 _NO_DILATION = (1, 1)
 
@@ -24,17 +25,15 @@ _NO_DILATION = (1, 1)
 def _pool_setup(inputs, pool_size, strides, padding, data_format, op):
     """Validate a pooling op's arguments; returns (inputs, x_nhwc, channels_first, window, strides, pads, outs)."""
     inputs = to_array(inputs)
-    check_rank(inputs, op)
-    mode = padding_mode(padding, op)
-    channels_first = is_channels_first(data_format, op)
+    spec_rules.check_spatial_rank(inputs.shape, op)
+    mode = spec_rules.padding_mode(padding, op)
+    channels_first = spec_rules.channels_first(data_format, op)
     rank = inputs.ndim - 2
-    window = spatial_tuple(pool_size, rank, op, "pool_size")
-    strides = window if strides is None else spatial_tuple(strides, rank, op, "strides")
-    if rank == 1:
-        window, strides = (1,) + window, (1,) + strides
+    window = spec_rules.spatial_tuple(pool_size, rank, op, "pool_size")
+    strides = window if strides is None else spec_rules.spatial_tuple(strides, rank, op, "strides")
     x = to_nhwc(inputs, channels_first)
-    outs, pads = window_geometry(x.shape[1:3], window, strides, _NO_DILATION, mode, op)
-    return inputs, x, channels_first, window, strides, pads, outs
+    outs, pads = plane_geometry(x.shape[3 - rank:3], window, strides, _NO_DILATION[:rank], mode, op)
+    return inputs, x, channels_first, on_plane(window, 1), on_plane(strides, 1), pads, outs
 
 
 def _taps(axis, window, stride, out):

@@ -6,14 +6,12 @@ from the end); out-of-range indices raise ``IndexError`` naming the op.
 
 import numpy as np
 
-from kerafront_numpy._autodiff import Box, _depth_active, primitive
-from kerafront_numpy._convert import normalize_axis, to_array
+from kerafront.spec_rules import single_axis
+
+from kerafront_numpy._autodiff import Box, primitive, recording
+from kerafront_numpy._convert import input_array
 
 ndarray = np.ndarray
-
-
-def _input(x):
-    return x if type(x) is ndarray else to_array(x)
 
 
 def _indices(indices, op):
@@ -27,13 +25,13 @@ def _indices(indices, op):
 
 
 def _take_vjp(g, out, x, indices, axis=None):
-    x = _input(x)
+    x = input_array(x)
     indices = _indices(indices, "take")
     grad = np.zeros(x.size if axis is None else x.shape, dtype=g.dtype)
     if axis is None:
         np.add.at(grad, indices, g)
         return (grad.reshape(x.shape),)
-    axis = normalize_axis(axis, x.ndim, "take")[0]
+    axis = single_axis(axis, x.ndim, "take")
     moved = np.moveaxis(grad, axis, 0)
     g_moved = np.moveaxis(g, list(range(axis, axis + indices.ndim)), list(range(indices.ndim)))
     np.add.at(moved, indices, g_moved)
@@ -43,10 +41,10 @@ def _take_vjp(g, out, x, indices, axis=None):
 @primitive(_take_vjp)
 def take(x, indices, axis=None):
     """Gather along ``axis`` (of the flattened tensor when None); the gradient scatter-adds."""
-    x = _input(x)
+    x = input_array(x)
     indices = _indices(indices, "take")
     if axis is not None:
-        axis = normalize_axis(axis, x.ndim, "take")[0]
+        axis = single_axis(axis, x.ndim, "take")
     try:
         return np.take(x, indices, axis=axis)
     except IndexError as error:
@@ -62,13 +60,13 @@ def _along_grid(indices, axis):
 
 
 def _take_along_axis_vjp(g, out, x, indices, axis=None):
-    x = _input(x)
+    x = input_array(x)
     indices = _indices(indices, "take_along_axis")
     grad = np.zeros(x.size if axis is None else x.shape, dtype=g.dtype)
     if axis is None:
         np.add.at(grad, indices.reshape(-1), np.reshape(g, -1))
         return (grad.reshape(x.shape),)
-    axis = normalize_axis(axis, x.ndim, "take_along_axis")[0]
+    axis = single_axis(axis, x.ndim, "take_along_axis")
     index = _along_grid(np.broadcast_to(indices, np.shape(g)), axis)
     np.add.at(grad, index, g)
     return (grad,)
@@ -77,7 +75,7 @@ def _take_along_axis_vjp(g, out, x, indices, axis=None):
 @primitive(_take_along_axis_vjp)
 def take_along_axis(x, indices, axis=None):
     """NumPy's ``take_along_axis`` (``indices`` has the rank of ``x``; flattened when axis is None)."""
-    x = _input(x)
+    x = input_array(x)
     indices = _indices(indices, "take_along_axis")
     if axis is None:
         x = x.reshape(-1)
@@ -100,7 +98,7 @@ def _scatter_vjp(g, out, indices, values, shape):
 def scatter(indices, values, shape):
     """Zeros of ``shape`` with ``values`` added at ``indices`` (N, k); duplicate indices add up."""
     indices = _indices(indices, "scatter")
-    values = _input(values)
+    values = input_array(values)
     shape = tuple(int(d) for d in shape)
     if indices.ndim != 2 or indices.shape[1] > len(shape):
         raise ValueError(f"scatter: indices must have shape (N, k) with k <= rank {len(shape)}, got {indices.shape}.")
@@ -118,7 +116,7 @@ def _sort_order(x, axis):
 
 
 def _sort_vjp(g, out, x, axis=-1):
-    x = _input(x)
+    x = input_array(x)
     order = _sort_order(x, axis)
     grad = np.zeros(x.shape, dtype=g.dtype)
     np.put_along_axis(grad, order, g, axis=axis)
@@ -128,16 +126,16 @@ def _sort_vjp(g, out, x, axis=-1):
 @primitive(_sort_vjp)
 def sort(x, axis=-1):
     """Ascending stable sort along ``axis``; the gradient flows back to the sorted positions."""
-    x = _input(x)
-    axis = normalize_axis(axis, x.ndim, "sort")[0] if x.ndim else -1
+    x = input_array(x)
+    axis = single_axis(axis, x.ndim, "sort") if x.ndim else -1
     return np.sort(x, axis=axis, kind="stable")
 
 
 @primitive(None)
 def argsort(x, axis=-1):
     """int32 indices that sort ``x`` ascending along ``axis`` (stable)."""
-    x = _input(x)
-    axis = normalize_axis(axis, x.ndim, "argsort")[0] if x.ndim else -1
+    x = input_array(x)
+    axis = single_axis(axis, x.ndim, "argsort") if x.ndim else -1
     return _sort_order(x, axis).astype(np.int32)
 
 
@@ -156,13 +154,13 @@ def top_k(x, k, sorted=True):
     ``sorted=False`` returns them in the same order (a valid choice: the order is unspecified).
     While differentiating, ``values`` is a differentiable ``take_along_axis`` of ``x``.
     """
-    value = x.value if type(x) is Box else _input(x)
+    value = x.value if type(x) is Box else input_array(x)
     if value.ndim == 0:
         raise ValueError("top_k: needs a tensor of rank >= 1, got a scalar.")
     if not 0 <= int(k) <= value.shape[-1]:
         raise ValueError(f"top_k: k={k} is out of range for a last axis of size {value.shape[-1]}.")
     indices = _descending_order(value)[..., :int(k)].astype(np.int32)
-    if type(x) is Box and _depth_active():
+    if type(x) is Box and recording():
         return take_along_axis(x, indices, axis=-1), indices
     return np.take_along_axis(value, indices, axis=-1), indices
 
@@ -187,7 +185,7 @@ def _getitem_vjp(g, out, x, index):
 @primitive(_getitem_vjp)
 def getitem(x, index):
     """``x[index]``: basic and integer-array indexing; the gradient scatter-adds (duplicates add up)."""
-    x = _input(x)
+    x = input_array(x)
     if type(index) is tuple:
         index = tuple(i.value if type(i) is Box else i for i in index)
     try:

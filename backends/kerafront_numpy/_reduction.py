@@ -1,25 +1,18 @@
 """Reductions (sum, mean, max, ..., cumsum), each with its VJP beside it.
 
-``axis`` is normalised to a tuple of non-negative ints (``normalize_axis``); a VJP first restores
-the reduced axes of the cotangent (``_expand``) and then broadcasts it to the input's shape.
+``axis`` goes through ``kerafront.spec_rules`` (``normalize_axis``; ``single_axis`` for argmax,
+argmin and cumsum). A VJP first restores the reduced axes of the cotangent (``_expand``), then
+broadcasts it to the input's shape.
 """
 
 import builtins
 
 import numpy as np
 
+from kerafront.spec_rules import normalize_axis, single_axis
+
 from kerafront_numpy._autodiff import primitive
-from kerafront_numpy._convert import as_float, floatx, normalize_axis, quiet, to_array
-
-ndarray = np.ndarray
-
-
-def _arr(r):
-    return r if type(r) is ndarray else np.asarray(r)
-
-
-def _input(x):
-    return x if type(x) is ndarray else to_array(x)
+from kerafront_numpy._convert import as_float, input_array, quiet, result_array
 
 
 def _empty_result(x, axes, keepdims):
@@ -43,21 +36,21 @@ def _expand(g, x, axis, keepdims):
 
 
 def _sum_vjp(g, out, x, axis=None, keepdims=False):
-    x = _input(x)
+    x = input_array(x)
     return (_expand(g, x, axis, keepdims) + np.zeros(x.shape, g.dtype),)
 
 
 @primitive(_sum_vjp)
 def sum(x, axis=None, keepdims=False):
     """Sum; bool sums to int32 and integer dtypes keep their dtype (NumPy would widen to int64)."""
-    x = _input(x)
+    x = input_array(x)
     axes = normalize_axis(axis, x.ndim, "sum")
     dt = np.int32 if x.dtype.kind == "b" else x.dtype
-    return _arr(np.add.reduce(x, axis=axes, dtype=dt, keepdims=keepdims))
+    return result_array(np.add.reduce(x, axis=axes, dtype=dt, keepdims=keepdims))
 
 
 def _mean_vjp(g, out, x, axis=None, keepdims=False):
-    x = _input(x)
+    x = input_array(x)
     axes = normalize_axis(axis, x.ndim, "mean")
     count = 1
     for a in axes:
@@ -68,7 +61,7 @@ def _mean_vjp(g, out, x, axis=None, keepdims=False):
 @primitive(_mean_vjp)
 def mean(x, axis=None, keepdims=False):
     """Mean; integer inputs give floatx; an empty reduction gives NaN (without a warning)."""
-    x = as_float(_input(x))
+    x = as_float(input_array(x))
     axes = normalize_axis(axis, x.ndim, "mean")
     empty = _empty_result(x, axes, keepdims)
     if empty is not None:
@@ -78,9 +71,9 @@ def mean(x, axis=None, keepdims=False):
         count *= x.shape[a]
     if x.dtype.itemsize < 4:  # float16 / bfloat16 accumulate in float32, as np.mean does
         total = np.add.reduce(x, axis=axes, dtype=np.float32, keepdims=keepdims)
-        return _arr(np.divide(total, count, dtype=np.float32)).astype(x.dtype)
+        return result_array(np.divide(total, count, dtype=np.float32)).astype(x.dtype)
     total = np.add.reduce(x, axis=axes, keepdims=keepdims)
-    return _arr(np.divide(total, count, dtype=x.dtype))
+    return result_array(np.divide(total, count, dtype=x.dtype))
 
 
 def _first_extreme(x, out, axes, keepdims):
@@ -99,19 +92,19 @@ def _first_extreme(x, out, axes, keepdims):
 
 
 def _extreme_vjp(g, out, x, axis=None, keepdims=False):
-    x = _input(x)
+    x = input_array(x)
     axes = normalize_axis(axis, x.ndim, "max")
     mask = _first_extreme(x, out, axes, keepdims)
     return (np.where(mask, _expand(g, x, axis, keepdims), 0),)
 
 
 def _extreme(fn, name, x, axis, keepdims):
-    x = _input(x)
+    x = input_array(x)
     axes = normalize_axis(axis, x.ndim, name)
     if x.size == 0 and builtins.any(x.shape[a] == 0 for a in axes):
         raise ValueError(f"{name}: cannot reduce over an empty axis (input shape {x.shape}, axis {axis}); "
                          f"{name} of nothing is undefined.")
-    return _arr(fn(x, axis=axes, keepdims=keepdims))
+    return result_array(fn(x, axis=axes, keepdims=keepdims))
 
 
 @primitive(_extreme_vjp)
@@ -128,7 +121,7 @@ def min(x, axis=None, keepdims=False):
 
 def _prod_vjp(g, out, x, axis=None, keepdims=False):
     """Product of all the other elements of each group (exclusive cumulative products: exact at zeros)."""
-    x = _input(x)
+    x = input_array(x)
     axes = normalize_axis(axis, x.ndim, "prod")
     if x.size == 0:
         return (np.zeros(x.shape, dtype=g.dtype),)
@@ -146,22 +139,19 @@ def _prod_vjp(g, out, x, axis=None, keepdims=False):
 @primitive(_prod_vjp)
 def prod(x, axis=None, keepdims=False):
     """Product; bool gives int32, integer dtypes keep their dtype."""
-    x = _input(x)
+    x = input_array(x)
     axes = normalize_axis(axis, x.ndim, "prod")
     dt = np.int32 if x.dtype.kind == "b" else x.dtype
-    return _arr(quiet(np.prod, x, axis=axes, dtype=dt, keepdims=keepdims))
+    return result_array(quiet(np.prod, x, axis=axes, dtype=dt, keepdims=keepdims))
 
 
 def _arg(fn, name, x, axis, keepdims):
-    x = _input(x)
+    x = input_array(x)
     if x.size == 0:
         raise ValueError(f"{name}: cannot take the {name} of an empty tensor (shape {x.shape}).")
     if axis is not None:
-        axis = normalize_axis(axis, x.ndim, name)
-        if len(axis) != 1:
-            raise ValueError(f"{name}: axis must be a single int or None, got {axis}.")
-        axis = axis[0] if x.ndim else None
-    return _arr(fn(x, axis=axis, keepdims=keepdims)).astype(np.int32)
+        axis = single_axis(axis, x.ndim, name)
+    return result_array(fn(x, axis=axis, keepdims=keepdims)).astype(np.int32)
 
 
 @primitive(None)
@@ -178,18 +168,18 @@ def argmin(x, axis=None, keepdims=False):
 
 @primitive(None)
 def any(x, axis=None, keepdims=False):
-    x = _input(x)
-    return _arr(np.any(x, axis=normalize_axis(axis, x.ndim, "any"), keepdims=keepdims))
+    x = input_array(x)
+    return result_array(np.any(x, axis=normalize_axis(axis, x.ndim, "any"), keepdims=keepdims))
 
 
 @primitive(None)
 def all(x, axis=None, keepdims=False):
-    x = _input(x)
-    return _arr(np.all(x, axis=normalize_axis(axis, x.ndim, "all"), keepdims=keepdims))
+    x = input_array(x)
+    return result_array(np.all(x, axis=normalize_axis(axis, x.ndim, "all"), keepdims=keepdims))
 
 
 def _var_vjp(g, out, x, axis=None, keepdims=False):
-    x = as_float(_input(x))
+    x = as_float(input_array(x))
     axes = normalize_axis(axis, x.ndim, "var")
     count = 1
     for a in axes:
@@ -201,29 +191,14 @@ def _var_vjp(g, out, x, axis=None, keepdims=False):
 @primitive(_var_vjp)
 def var(x, axis=None, keepdims=False):
     """Biased variance ``mean(square(x - mean(x)))``; integer inputs give floatx."""
-    x = as_float(_input(x))
+    x = as_float(input_array(x))
     axes = normalize_axis(axis, x.ndim, "var")
     empty = _empty_result(x, axes, keepdims)
-    return _arr(np.var(x, axis=axes, keepdims=keepdims)) if empty is None else empty
-
-
-def _std_vjp(g, out, x, axis=None, keepdims=False):
-    (d_var,) = _var_vjp(1.0, None, x, axis, keepdims=True)
-    scale = quiet(np.divide, _expand(g, _input(x), axis, keepdims), 2 * _expand(out, _input(x), axis, keepdims))
-    return (np.where(np.isfinite(scale), scale, 0) * d_var,)
-
-
-@primitive(_std_vjp)
-def std(x, axis=None, keepdims=False):
-    """``sqrt(var(x))``; its gradient is 0 where the standard deviation is 0."""
-    x = as_float(_input(x))
-    axes = normalize_axis(axis, x.ndim, "std")
-    empty = _empty_result(x, axes, keepdims)
-    return _arr(np.std(x, axis=axes, keepdims=keepdims)) if empty is None else empty
+    return result_array(np.var(x, axis=axes, keepdims=keepdims)) if empty is None else empty
 
 
 def _cumsum_vjp(g, out, x, axis=None):
-    x = _input(x)
+    x = input_array(x)
     if axis is None:
         return (np.flip(np.cumsum(np.flip(g))).reshape(x.shape),)
     return (np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis),)
@@ -232,9 +207,9 @@ def _cumsum_vjp(g, out, x, axis=None):
 @primitive(_cumsum_vjp)
 def cumsum(x, axis=None):
     """Cumulative sum along ``axis`` (flattened when None); bool gives int32, integers keep their dtype."""
-    x = _input(x)
+    x = input_array(x)
     dt = np.int32 if x.dtype.kind == "b" else x.dtype
-    if axis is None:
+    if axis is None or x.ndim == 0:
+        normalize_axis(axis, x.ndim, "cumsum")  # a rank-0 tensor accepts axis 0 or -1
         return np.cumsum(x.reshape(-1), dtype=dt)
-    (axis,) = normalize_axis(axis, x.ndim, "cumsum") or (None,)
-    return np.cumsum(x, axis=axis, dtype=dt)
+    return np.cumsum(x, axis=single_axis(axis, x.ndim, "cumsum"), dtype=dt)

@@ -1,20 +1,16 @@
 """Shape manipulation: reshape, transpose, squeeze, concatenate, split, tile, pad, slice..., with VJPs.
 
-Gathers, scatters, sorting and ``__getitem__`` live in ``_index.py``.
+Gathers, scatters, sorting and ``__getitem__`` live beside, in ``indexing.py``.
 """
 
 import builtins
 
 import numpy as np
 
-from kerafront_numpy._autodiff import Box, _depth_active, primitive
-from kerafront_numpy._convert import normalize_axis, promote, to_array
+from kerafront.spec_rules import normalize_axis, single_axis
 
-ndarray = np.ndarray
-
-
-def _input(x):
-    return x if type(x) is ndarray else to_array(x)
+from kerafront_numpy._autodiff import Box, primitive, recording
+from kerafront_numpy._convert import input_array, promote
 
 
 def _reshape_vjp(g, out, x, newshape):
@@ -24,7 +20,7 @@ def _reshape_vjp(g, out, x, newshape):
 @primitive(_reshape_vjp)
 def reshape(x, newshape):
     """Reshape (one entry may be -1); ValueError naming both shapes when the sizes differ."""
-    x = _input(x)
+    x = input_array(x)
     newshape = (int(newshape),) if isinstance(newshape, (int, np.integer)) else tuple(int(d) for d in newshape)
     try:
         return np.reshape(x, newshape)
@@ -42,7 +38,7 @@ def _transpose_vjp(g, out, x, axes=None):
 @primitive(_transpose_vjp)
 def transpose(x, axes=None):
     """Permute axes; reverse them when ``axes`` is None."""
-    x = _input(x)
+    x = input_array(x)
     if axes is not None and sorted(a % builtins.max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
         raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation of the {x.ndim} axes "
                          f"of shape {x.shape}.")
@@ -56,7 +52,7 @@ def _to_shape_vjp(g, out, x, *rest):
 @primitive(_to_shape_vjp)
 def expand_dims(x, axis):
     """Insert size-1 axes at ``axis`` (int or tuple, positions in the result)."""
-    x = _input(x)
+    x = input_array(x)
     try:
         return np.expand_dims(x, axis)
     except np.exceptions.AxisError:
@@ -67,7 +63,7 @@ def expand_dims(x, axis):
 @primitive(_to_shape_vjp)
 def squeeze(x, axis=None):
     """Remove size-1 axes (all when None); ValueError for a named axis whose size is not 1."""
-    x = _input(x)
+    x = input_array(x)
     if axis is None:
         return np.squeeze(x)
     axes = normalize_axis(axis, x.ndim, "squeeze")
@@ -81,7 +77,7 @@ def squeeze(x, axis=None):
 @primitive(lambda g, out, x, shape: (g,))
 def broadcast_to(x, shape):
     """Broadcast to ``shape`` (a read-only view); the gradient sums over the broadcast axes."""
-    x = _input(x)
+    x = input_array(x)
     shape = tuple(int(d) for d in shape)
     try:
         return np.broadcast_to(x, shape)
@@ -90,7 +86,7 @@ def broadcast_to(x, shape):
 
 
 def _common(xs, op):
-    arrays = [_input(x) for x in xs]
+    arrays = [input_array(x) for x in xs]
     if not arrays:
         raise ValueError(f"{op}: needs at least one tensor, got an empty sequence.")
     dt = arrays[0].dtype
@@ -147,10 +143,10 @@ def split(x, indices_or_sections, axis=0):
 
     While differentiating, each part is a differentiable ``slice`` of ``x``.
     """
-    value = x.value if type(x) is Box else _input(x)
-    axis = normalize_axis(axis, value.ndim, "split")[0]
+    value = x.value if type(x) is Box else input_array(x)
+    axis = single_axis(axis, value.ndim, "split")
     points = _split_points(value, indices_or_sections, axis)
-    if type(x) is not Box or not _depth_active():
+    if type(x) is not Box or not recording():
         return np.split(value, points, axis=axis)
     bounds = [0] + [builtins.min(builtins.max(p, 0), value.shape[axis]) for p in points] + [value.shape[axis]]
     parts = []
@@ -163,7 +159,7 @@ def split(x, indices_or_sections, axis=0):
 
 
 def _tile_vjp(g, out, x, repeats):
-    x = _input(x)
+    x = input_array(x)
     reps = (int(repeats),) if isinstance(repeats, (int, np.integer)) else tuple(int(r) for r in repeats)
     ndim = builtins.max(len(reps), x.ndim)
     reps = (1,) * (ndim - len(reps)) + reps
@@ -176,14 +172,14 @@ def _tile_vjp(g, out, x, repeats):
 @primitive(_tile_vjp)
 def tile(x, repeats):
     """Repeat the whole tensor ``repeats`` times per axis (NumPy's ``tile``)."""
-    return np.tile(_input(x), repeats)
+    return np.tile(input_array(x), repeats)
 
 
 def _repeat_vjp(g, out, x, repeats, axis=None):
-    x = _input(x)
+    x = input_array(x)
     if axis is None:
         return (np.reshape(g, (x.size, int(repeats))).sum(axis=1).reshape(x.shape),)
-    axis = normalize_axis(axis, x.ndim, "repeat")[0]
+    axis = single_axis(axis, x.ndim, "repeat")
     shape = x.shape[:axis] + (x.shape[axis], int(repeats)) + x.shape[axis + 1:]
     return (np.reshape(g, shape).sum(axis=axis + 1),)
 
@@ -193,11 +189,11 @@ def repeat(x, repeats, axis=None):
     """Repeat each element ``repeats`` (an int) times along ``axis`` (flattened when None)."""
     if not isinstance(repeats, (int, np.integer)) or repeats < 0:
         raise ValueError(f"repeat: repeats must be a non-negative int, got {repeats!r}.")
-    return np.repeat(_input(x), int(repeats), axis=axis)
+    return np.repeat(input_array(x), int(repeats), axis=axis)
 
 
 def _pad_vjp(g, out, x, pad_width, mode="constant", constant_values=0):
-    x = _input(x)
+    x = input_array(x)
     widths = _pad_widths(pad_width, x.ndim)
     if mode == "constant":
         return (g[tuple(builtins.slice(b, b + n) for (b, _), n in zip(widths, x.shape))],)
@@ -216,7 +212,7 @@ def _pad_widths(pad_width, ndim):
 @primitive(_pad_vjp)
 def pad(x, pad_width, mode="constant", constant_values=0):
     """Pad with ``((before, after), ...)``; mode "constant", "reflect" or "symmetric"."""
-    x = _input(x)
+    x = input_array(x)
     if mode not in ("constant", "reflect", "symmetric"):
         raise ValueError(f"pad: mode must be 'constant', 'reflect' or 'symmetric', got {mode!r}.")
     widths = _pad_widths(pad_width, x.ndim)
@@ -230,7 +226,7 @@ def pad(x, pad_width, mode="constant", constant_values=0):
 @primitive(lambda g, out, x, axis=None: (np.flip(g, axis),))
 def flip(x, axis=None):
     """Reverse the order along ``axis`` (all axes when None)."""
-    x = _input(x)
+    x = input_array(x)
     return np.flip(x, normalize_axis(axis, x.ndim, "flip") if axis is not None else None)
 
 
@@ -247,7 +243,7 @@ def _slices(start_indices, shape):
 @primitive(_slice_vjp)
 def slice(x, start_indices, shape):
     """Static slice ``x[start[0]:start[0]+shape[0], ...]``; ValueError when it leaves the tensor."""
-    x = _input(x)
+    x = input_array(x)
     if len(start_indices) != x.ndim or len(shape) != x.ndim:
         raise ValueError(f"slice: start_indices {tuple(start_indices)} and shape {tuple(shape)} need one entry "
                          f"per axis of the input (shape {x.shape}).")

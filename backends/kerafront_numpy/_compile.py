@@ -1,0 +1,6 @@
+"""``compile`` for the NumPy backend: there is nothing to compile."""
+
+
+def compile(fn, donate_argnums=()):
+    """Identity: NumPy runs ``fn`` eagerly; ``donate_argnums`` is accepted and ignored."""
+    return fn

@@ -106,6 +106,12 @@ def is_grad_case(case):
     return bool(diff_inputs(case))
 
 
+def is_fd_case(case):
+    """Whether the reference's VJP of ``case`` is checked by finite differences: never for a kink row,
+    where a central difference averages the two one-sided slopes the rule chooses between."""
+    return is_grad_case(case) and case.fd is not False and case.kink is None
+
+
 def _replace(value, fn):
     if isinstance(value, T):
         return fn(value)
@@ -304,3 +310,73 @@ def first_tensor_dtypes(leaves, first_dtype):
         else:
             out.append(leaf[2] if leaf[0] == "tensor" else None)
     return out
+
+
+def overrides(backend, op):
+    """Whether ``backend`` replaces composite ``op`` with a fused kernel."""
+    with kerafront.backend_scope(backend):
+        return op in kerafront.config.state.overrides
+
+
+def primitives_called(case):
+    """Names of the spec primitives that ``case``'s op calls on the reference, every override off (a
+    composite is followed through the composites it calls)."""
+    called = set()
+
+    def spy(name, fn):
+        def call(*args, **kwargs):
+            called.add(name)
+            return fn(*args, **kwargs)
+        return call
+
+    active = kerafront.config.active
+    with kerafront.backend_scope(REFERENCE):
+        tables = active.tables
+        active.tables = type(tables)(tables.backend, tables.name,
+                                     {name: spy(name, fn) for name, fn in tables.impl.items()}, {})
+        try:
+            args, kwargs = _replace((case.args, case.kwargs), _native)
+            op_fn(case, composite=case.op in COMPOSITE_NAMES)(*args, **kwargs)
+        finally:
+            active.tables = tables
+    return called
+
+
+def expected_grads(case, actual):
+    """``case.expect_grad`` for the cotangents ``vjp`` used, in ``grad_leaves``'s form (float64).
+
+    An entry may be a function of the backend's gradient (``actual``, same position) giving the
+    expectation for the choice the backend made where the rule allows several (max_pool's ties).
+    """
+    cots = [c.astype(np.float64) for c in cotangents(case) if c is not None]
+    args, kwargs = _replace((case.args, case.kwargs),
+                            lambda t: t.array.astype(np.float64) if t.is_float else t.array)
+    wanted = case.expect_grad(cots[0] if len(cots) == 1 else cots, *args, **kwargs)
+    if len(wanted) != len(actual):
+        raise ValueError(f"case {case.id}: expect_grad gives {len(wanted)} gradients for {len(actual)} "
+                         f"differentiable inputs.")
+    return [(np.asarray(want(got) if callable(want) else want, np.float64), "float64")
+            for want, (got, _) in zip(wanted, actual)]
+
+
+def kink_problems(case, backend):
+    """``case`` (a kink row) on ``backend``: its value against ``case.expect`` and its VJP against
+    ``case.expect_grad``, for the op as dispatched and, where the backend fuses it, the pure composite."""
+    expected = expected_leaves(case)
+    dtypes = [case.dtype] + [None] * (len(expected[1]) - 1)
+    input_dtypes = [str(t.array.dtype) for t in diff_inputs(case)]
+    variants = [("kink", False)]
+    if case.op in COMPOSITE_NAMES and overrides(backend, case.op):
+        variants.append(("kink_composite", True))
+    problems = []
+    for check, composite in variants:
+        problems += compare_leaves(case, backend, check, forward(case, backend, composite), expected, dtypes)
+        if case.expect_grad is None:
+            continue
+        actual = vjp(case, backend, composite)
+        wanted = expected_grads(case, actual)
+        problems += compare_leaves(case, backend, f"{check}_vjp", grad_leaves(actual), grad_leaves(wanted),
+                                   input_dtypes, vjp_tol=True)
+    if problems:
+        problems.append(f"the rule at this kink ({case.op}): {case.kink}")
+    return problems

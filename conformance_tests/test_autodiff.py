@@ -1,5 +1,6 @@
 """Autodiff and compile hooks on every backend: value_and_grad / grad over pytrees, argnums
-tuples, has_aux, zero gradients for unused leaves, stop_gradient, compile. Expected gradients are
+tuples, has_aux, zero gradients for unused leaves, a tensor passed twice, dense gather gradients,
+stop_gradient, compile, and conv_transpose as the input gradient of conv. Expected gradients are
 written out analytically with NumPy."""
 
 import numpy as np
@@ -136,3 +137,60 @@ def test_gradient_dtype_follows_the_input(ops, backend, dtype):
     assert ops.dtype(grads) == dtype
     np.testing.assert_allclose(_np(ops, grads).astype(np.float64), 2 * X.astype(dtype).astype(np.float64),
                                rtol=tolerance(dtype)[0], atol=tolerance(dtype)[1])
+
+
+def test_argnums_tuple_over_a_pytree_with_aux_and_a_constant_argument(ops):
+    def loss(params, x, scale):
+        value = ops.multiply(ops.sum(ops.multiply(params["w"][0], x)), scale)
+        return value, {"double": ops.multiply(value, 2.0)}
+
+    params = {"w": [_t(ops, Z)], "unused": (_t(ops, Y[0]),)}
+    x = _t(ops, X[0])
+    (value, aux), (g_params, g_x) = ops.value_and_grad(loss, argnums=(0, 1), has_aux=True)(params, x, 2.0)
+    _close(ops, value, 2 * (Z * X[0]).sum(), "value")
+    _close(ops, aux["double"], 4 * (Z * X[0]).sum(), "aux")
+    assert isinstance(g_params["unused"], tuple), f"gradient of a tuple leaf is {type(g_params['unused'])}"
+    _close(ops, g_params["w"][0], 2 * X[0], "d/dw")
+    np.testing.assert_array_equal(_np(ops, g_params["unused"][0]), np.zeros(3), err_msg="unused leaf")
+    _close(ops, g_x, 2 * Z, "d/dx")
+
+
+def test_a_tensor_passed_twice_gets_a_gradient_per_position(ops):
+    shared = _t(ops, Z)
+    grads = ops.grad(lambda pair: ops.add(ops.sum(ops.multiply(pair[0], 3.0)), ops.sum(pair[1])))([shared, shared])
+    _close(ops, grads[0], np.full(3, 3.0), "first position")
+    _close(ops, grads[1], np.ones(3), "second position")
+
+
+def test_gather_gradients_are_dense_tensors_that_add_up_repeats(ops):
+    grads = ops.grad(lambda v: ops.sum(ops.take(v, [0, 0, 2], axis=0)))(_t(ops, Z))
+    assert ops.is_tensor(grads), f"gradient of take is {type(grads).__name__}, not a dense tensor"
+    _close(ops, grads, [2.0, 0.0, 1.0], "d/dv of sum(take(v, [0, 0, 2]))")
+
+
+# conv geometries (inputs, kernel, strides, padding, dilation, data_format) whose inputs have the
+# length that conv_transpose gives back: ``in * stride`` for "same", ``(in - 1) * stride + k'`` for "valid".
+TRANSPOSE_GEOMETRIES = {
+    "2d_same_stride2": ((1, 6, 4, 3), (3, 3, 3, 2), 2, "same", 1, "channels_last"),
+    "2d_same_stride2_even_kernel": ((2, 8, 8, 3), (4, 4, 3, 2), 2, "same", 1, "channels_last"),
+    "1d_valid_stride2": ((2, 7, 3), (3, 3, 2), 2, "valid", 1, "channels_last"),
+    "1d_same_stride3_kernel5": ((1, 9, 3), (5, 3, 2), 3, "same", 1, "channels_last"),
+    "2d_same_dilation2": ((1, 7, 7, 3), (3, 3, 3, 2), 1, "same", 2, "channels_last"),
+    "2d_cf_same_strides_2x1": ((1, 3, 6, 5), (3, 2, 3, 2), (2, 1), "same", 1, "channels_first"),
+}
+
+
+@pytest.mark.parametrize("geometry", sorted(TRANSPOSE_GEOMETRIES))
+def test_conv_transpose_is_the_input_gradient_of_conv(ops, geometry):
+    """spec: conv_transpose(y, kernel) is the VJP of conv(x, kernel) w.r.t. x (the same kernel array)."""
+    x_shape, k_shape, strides, padding, dilation, data_format = TRANSPOSE_GEOMETRIES[geometry]
+    options = {"strides": strides, "padding": padding, "data_format": data_format, "dilation_rate": dilation}
+    draw = np.random.default_rng(7)
+    kernel = _t(ops, draw.standard_normal(k_shape).astype("float32"))
+    y_shape = tuple(ops.shape(ops.conv(ops.zeros(x_shape), kernel, **options)))
+    cotangent = _t(ops, draw.standard_normal(y_shape).astype("float32"))
+    vjp = ops.grad(lambda x: ops.sum(ops.multiply(ops.conv(x, kernel, **options), cotangent)))(ops.zeros(x_shape))
+    transposed = ops.conv_transpose(cotangent, kernel, **options)
+    assert tuple(ops.shape(transposed)) == x_shape, f"{geometry}: conv_transpose gave {ops.shape(transposed)}"
+    np.testing.assert_allclose(_np(ops, transposed), _np(ops, vjp), rtol=tolerance("float32", "linalg")[0],
+                               atol=tolerance("float32", "linalg")[1], err_msg=geometry)

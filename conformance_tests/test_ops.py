@@ -6,7 +6,10 @@
 * ``test_vjp[backend-case]``: gradients of ``sum(op(x) * cotangent)`` (random cotangent) via
   ``kerafront.ops.value_and_grad`` must match the reference's, with the input's dtype.
 * ``test_finite_differences[numpy-case]``: the reference's VJPs against central differences in
-  float64 (inputs cast to float64, floatx float64).
+  float64 (inputs cast to float64, floatx float64); not for kink rows.
+* ``test_kink_rule[backend-case]``: the rows of ``cases/kinks.py``, inputs exactly on a kink or tie,
+  on every backend (the reference too) against the value and gradient their rule gives, for the op
+  as dispatched and, where the backend fuses a composite, for the pure composite as well.
 """
 
 import numpy as np
@@ -16,7 +19,8 @@ from conformance_tests import harness, tolerances
 from conformance_tests.cases import CASES
 
 GRAD_CASES = [c for c in CASES if harness.is_grad_case(c)]
-FD_CASES = [c for c in GRAD_CASES if c.fd is not False]
+FD_CASES = [c for c in CASES if harness.is_fd_case(c)]
+KINK_CASES = [c for c in CASES if c.kink]
 
 
 def _ids(case):
@@ -75,3 +79,9 @@ def test_finite_differences(reference_backend, case):
     as_pairs = lambda grads: harness.grad_leaves([(np.asarray(g), "float64") for g in grads])  # noqa: E731
     _fail(harness.compare_leaves(case, reference_backend, "fd", as_pairs(analytic), as_pairs(numeric),
                                  ["float64"] * len(numeric), tol_override=tolerances.FD_TOLERANCE))
+
+
+@pytest.mark.parametrize("case", KINK_CASES, ids=_ids)
+def test_kink_rule(backend, case):
+    _skip_unsupported(case, backend)
+    _fail(harness.kink_problems(case, backend))

@@ -12,7 +12,9 @@ workers collect the same ids in the same order).
 
 Input rules that keep the comparison meaningful: no exact ties where the result or the gradient
 would depend on tie-breaking (``Gen.distinct``), values kept away from kinks (``Gen.away``) and
-inside each op's domain (``Gen.uniform(low=0.5, ...)`` for log/sqrt).
+inside each op's domain (``Gen.uniform(low=0.5, ...)`` for log/sqrt). The exception is
+``kinks.py``: its rows sit exactly on kinks and ties, and check the rule stated for them
+(``kerafront.spec.KINK_RULES``) with a hand-written gradient, without finite differences.
 """
 
 import zlib
@@ -47,7 +49,12 @@ class Case:
     """One op call. ``expect``: a NumPy function of the raw arrays giving the expected values
     (checked on the reference backend); ``dtype``: the expected result dtype (of the first output);
     ``grad``/``fd``: include in the VJP comparison / the reference's finite-difference check
-    (``None``: decided from the op and the inputs); ``tol``: tolerance class (tolerances.py)."""
+    (``None``: decided from the op and the inputs); ``tol``: tolerance class (tolerances.py).
+
+    Kink rows (``kinks.py``) also set ``kink``, the gradient rule their inputs sit on, and
+    ``expect_grad(g, *args, **kwargs)``: the expected gradient w.r.t. each differentiable input
+    for the cotangent ``g`` of the float output, computed from that rule (checked on every backend).
+    """
 
     op: str
     name: str
@@ -58,6 +65,8 @@ class Case:
     grad: bool = None
     fd: bool = None
     tol: str = "default"
+    kink: str = None
+    expect_grad: object = None
 
     @property
     def id(self):
@@ -78,6 +87,7 @@ NON_DIFFERENTIABLE_COMPOSITES = {
     "full_like": "constant output",
     "one_hot": "integer input, constant output",
     "dropout_mask": "random output (test_random.py)",
+    "grad": "a transformation of functions, not a tensor op (test_autodiff.py)",
 }
 
 # Ops whose behaviour is checked by a dedicated test module instead of the case table.
@@ -98,9 +108,10 @@ FD_EXEMPT = {
 }
 
 
-def add(op, name, *args, kwargs=None, expect=None, dtype=None, grad=None, fd=None, tol="default"):
+def add(op, name, *args, kwargs=None, expect=None, dtype=None, grad=None, fd=None, tol="default", kink=None,
+        expect_grad=None):
     """Append a case to ``CASES``; ``name`` must be unique for ``op``."""
-    case = Case(op, name, tuple(args), dict(kwargs or {}), expect, dtype, grad, fd, tol)
+    case = Case(op, name, tuple(args), dict(kwargs or {}), expect, dtype, grad, fd, tol, kink, expect_grad)
     CASES.append(case)
     return case
 
@@ -149,7 +160,7 @@ def cases_by_op():
 
 
 from conformance_tests.cases import (  # noqa: E402,F401  (each module appends to CASES)
-    creation, elementwise, promotion, reductions, shape, linalg, nn, composites)
+    creation, elementwise, promotion, reductions, shape, linalg, nn, composites, kinks)
 
 
 def _check_unique_ids():

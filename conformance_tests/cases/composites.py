@@ -243,3 +243,14 @@ add("separable_conv", "2d", T(g.normal((1, 5, 5, 2))), T(g.normal((3, 3, 2, 2), 
 add("separable_conv", "2d_cf_same", T(g.normal((1, 2, 4, 4))), T(g.normal((3, 3, 2, 1), scale=0.5)),
     T(g.normal((1, 1, 2, 3), scale=0.5)), kwargs={"padding": "same", "data_format": "channels_first"},
     dtype="float32", expect=_separable, tol="linalg")
+
+# Softmax over several axes, sparse labels on a middle class axis, soft targets with saturating logits.
+for op, ref in (("softmax", _softmax), ("log_softmax", _log_softmax)):
+    add(op, "axes_tuple", T(x234), kwargs={"axis": (0, 2)}, dtype="float32", expect=ref)
+add("sparse_categorical_crossentropy", "axis1_logits", T(np.array([[0, 2], [1, 1]], "int32")),
+    T(g.normal((2, 3, 2))), kwargs={"from_logits": True, "axis": 1}, dtype="float32",
+    expect=lambda target, output, from_logits, axis: _cce(np.moveaxis(np.eye(3)[target], -1, axis), output,
+                                                          from_logits, axis), tol="reduction")
+add("binary_crossentropy", "soft_target_large_logits", T(g.uniform((6,), 0, 1)),
+    T(np.array([-60.0, -30.0, -1.0, 1.0, 30.0, 60.0], "float32")), kwargs={"from_logits": True}, dtype="float32",
+    expect=_bce)

@@ -14,10 +14,13 @@ add("convert_to_tensor", "nested_int_list", [[1, 2], [3, -4]], dtype="int32", ex
 add("convert_to_tensor", "python_float", 2.5, dtype="float32", expect=lambda x: np.asarray(x))
 add("convert_to_tensor", "python_int", 7, dtype="int32", expect=lambda x: np.asarray(x))
 add("convert_to_tensor", "python_bool", True, dtype="bool", expect=lambda x: np.asarray(x))
+add("convert_to_tensor", "mixed_int_float_list", [1.0, 2], dtype="float32", expect=lambda x: np.asarray(x))
 add("convert_to_tensor", "numpy_float32", T(x23, native=False), dtype="float32", expect=lambda x: x)
 add("convert_to_tensor", "numpy_float64_keeps", T(g.normal((3,), "float64"), native=False), dtype="float64",
     expect=lambda x: x)
 add("convert_to_tensor", "numpy_int64_keeps", T(g.ints((4,), dtype="int64"), native=False), dtype="int64",
+    expect=lambda x: x)
+add("convert_to_tensor", "numpy_int16_keeps", T(np.array([-3, 0, 7], "int16"), native=False), dtype="int16",
     expect=lambda x: x)
 add("convert_to_tensor", "numpy_float16", T(g.normal((2, 2), "float16"), native=False), dtype="float16",
     expect=lambda x: x)
@@ -33,6 +36,8 @@ add("convert_to_tensor", "list_cast_int64", [1, 2, 3], kwargs={"dtype": "int64"}
     expect=lambda x, dtype: np.asarray(x, dtype))
 add("convert_to_tensor", "float_list_cast_int32", [1.0, 2.0], kwargs={"dtype": "int32"}, dtype="int32",
     expect=lambda x, dtype: np.asarray(x, dtype))
+add("convert_to_tensor", "float_list_cast_int32_truncates", [2.7, -2.7], kwargs={"dtype": "int32"}, dtype="int32",
+    expect=lambda x, dtype: np.trunc(x).astype(dtype))
 
 add("convert_to_numpy", "float32", T(x23), expect=lambda x: x)
 add("convert_to_numpy", "int32", T(g.ints((2, 2))), expect=lambda x: x)

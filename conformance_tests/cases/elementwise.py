@@ -14,6 +14,14 @@ def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x.astype(np.float64)))
 
 
+def _quietly(fn):
+    """``fn`` with NumPy's floating-point warnings off (for expected values that are inf or NaN)."""
+    def run(*args, **kwargs):
+        with np.errstate(all="ignore"):
+            return fn(*args, **kwargs)
+    return run
+
+
 # op -> (NumPy reference, input generator (shape, dtype) -> array, keeps integer dtype)
 UNARY = {
     "negative": (np.negative, lambda s, d: g.normal(s, d), True),
@@ -54,6 +62,8 @@ for op in ("exp", "abs", "negative"):
 add("exp", "numpy_input", T(g.normal((3,)), native=False), dtype="float32", expect=np.exp)
 add("sigmoid", "saturating", T(np.array([-100.0, -20.0, 0.0, 20.0, 100.0], "float32")), dtype="float32",
     expect=_sigmoid, fd=False)
+add("sigmoid", "f64_beyond_exp_range", T(np.array([-1000.0, 0.0, 1000.0])), dtype="float64",
+    expect=_quietly(_sigmoid), grad=False)
 add("abs", "int64", T(g.ints((3,), dtype="int64")), dtype="int64", expect=np.abs)
 add("sign", "with_zero", T(np.array([-2.0, 0.0, 3.0], "float32")), dtype="float32", expect=np.sign, grad=False)
 
@@ -64,6 +74,7 @@ for op, ref in (("round", np.round), ("floor", np.floor), ("ceil", np.ceil)):
     add(op, "f16", T(halves.astype("float16")), dtype="float16", expect=ref)
     add(op, "f32_0d", T(np.float32(-1.5)), dtype="float32", expect=ref)
     add(op, "f32_empty", T(np.zeros((0,), "float32")), dtype="float32", expect=ref)
+    add(op, "int32_keeps", T(np.array([-3, 0, 4], "int32")), dtype="int32", expect=ref)
 
 # Binary arithmetic: op -> (NumPy reference, generator for x2 (x1 is normal) )
 BINARY = {
@@ -109,11 +120,19 @@ add("maximum", "ties_grad_to_x1", T(tied), T(np.array([1.0, -3.0, 0.5, 4.0], "fl
 add("minimum", "ties_grad_to_x1", T(tied), T(np.array([1.0, -3.0, 0.5, 4.0], "float32")), dtype="float32",
     expect=np.minimum, fd=False)
 add("maximum", "relu_like_scalar", T(g.away((2, 3))), 0.0, dtype="float32", expect=np.maximum)
+# NaN in either operand gives NaN (NumPy's rule; a plain ``x1 > x2`` select would drop it).
+for op, ref in (("maximum", np.maximum), ("minimum", np.minimum)):
+    add(op, "nan_propagates", T(np.array([np.nan, 1.0, 2.0], "float32")),
+        T(np.array([1.0, np.nan, -1.0], "float32")), dtype="float32", expect=ref, grad=False)
 
 add("divide", "int_by_int_is_floatx", T(g.ints((4,))), T(np.array([2, -3, 4, 7], "int32")), dtype="float32",
     expect=np.divide)
 add("divide", "int_by_python_int", T(g.ints((3,))), 2, dtype="float32", expect=np.divide)
 add("divide", "python_int_by_int64", 6, T(np.array([2, 4, -5], "int64")), dtype="float32", expect=np.divide)
+add("divide", "by_zero_is_inf_or_nan", T(np.array([1.0, -1.0, 0.0], "float32")), T(np.zeros((3,), "float32")),
+    dtype="float32", expect=_quietly(np.divide), grad=False)
+add("log", "zero_is_minus_inf", T(np.array([0.0, 1.0], "float32")), dtype="float32", expect=_quietly(np.log),
+    grad=False)
 
 add("power", "positive_base", T(g.positive((2, 3))), T(g.normal((2, 3))), dtype="float32", expect=np.power)
 add("power", "broadcast", T(g.positive((2, 3))), T(g.normal((3,))), dtype="float32", expect=np.power)

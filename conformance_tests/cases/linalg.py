@@ -56,3 +56,11 @@ _einsum("f16", "ij,jk->ik", (2, 3), (3, 2), dtype="float16", tol="loose")
 add("einsum", "int32", "ij,j->i", T(g.ints((2, 3))), T(g.ints((3,))), dtype="int32", expect=np.einsum)
 add("einsum", "empty", "ij,jk->ik", T(np.zeros((0, 3), "float32")), T(g.normal((3, 2))), dtype="float32",
     expect=np.einsum)
+
+# Mixed and narrow dtypes promote like the elementwise table (int64 @ float32 -> float32, not float64).
+add("matmul", "int64_float32", T(g.ints((2, 3), dtype="int64")), T(g.normal((3, 2))), dtype="float32",
+    expect=np.matmul, tol="linalg")
+add("matmul", "int8", T(g.ints((2, 3), -2, 3, "int8")), T(g.ints((3, 2), -2, 3, "int8")), dtype="int8",
+    expect=np.matmul)
+add("matmul", "int8_matrix_vector", T(g.ints((2, 3), -2, 3, "int8")), T(g.ints((3,), -2, 3, "int8")), dtype="int8",
+    expect=np.matmul)

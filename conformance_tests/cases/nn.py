@@ -110,3 +110,30 @@ _pools("1d_valid_stride1", (1, 6, 2), pool_size=3, strides=1)
 _pools("1d_same_stride1", (1, 5, 2), pool_size=3, strides=1, padding="same")
 _pools("1d_same_stride2_even_pool", (1, 7, 2), pool_size=4, strides=2, padding="same")
 _pools("1d_cf_same", (2, 2, 5), pool_size=2, padding="same", **CF)
+
+# One output channel with batch 1 (torch takes its slow kernels there), upper-case padding,
+# per-dim strides with an even kernel, and a gradient for the kernel alone (inputs held constant).
+_conv("2d_one_out_channel_batch1", (1, 5, 5, 2), (3, 3, 2, 1), strides=2, padding="same")
+_conv("2d_cf_one_out_channel_batch1", (1, 2, 5, 5), (3, 3, 2, 1), strides=2, padding="same", **CF)
+_conv("2d_padding_upper_case", (1, 5, 5, 2), (2, 2, 2, 2), strides=2, padding="SAME")
+_conv("2d_strides_2x3_even_kernel_same", (1, 8, 8, 2), (4, 4, 2, 3), strides=(2, 3), padding="same")
+_conv("1d_groups2_stride3_even_kernel_same", (1, 8, 4), (4, 2, 4), strides=3, padding="same")
+add("conv", "kernel_grad_only", T(g.normal((2, 6, 6, 1)), diff=False), T(g.normal((3, 3, 1, 4), scale=0.5)),
+    dtype="float32", expect=naive.conv, tol="linalg")
+
+_conv_transpose("2d_one_in_channel_batch1", (1, 5, 5, 1), (3, 3, 2, 1), strides=2, padding="same")
+_conv_transpose("2d_output_padding2_stride3", (1, 3, 3, 2), (4, 4, 2, 2), strides=3, padding="same",
+                output_padding=2)
+_conv_transpose("2d_output_padding_tuple", (1, 3, 4, 2), (3, 3, 2, 2), strides=(2, 3), padding="same",
+                output_padding=(1, 0))
+_conv_transpose("1d_same_dilation2", (1, 4, 3), (3, 2, 3), padding="same", dilation_rate=2)
+_conv_transpose("1d_valid_stride_exceeds_kernel", (2, 5, 3), (2, 2, 3), strides=3)
+
+_pools("2d_same_4x4_stride3", (1, 9, 9, 2), pool_size=4, strides=3, padding="same")
+_pools("2d_same_rect_pool_strides_1x2", (1, 6, 6, 2), pool_size=(2, 3), strides=(1, 2), padding="same")
+# Integer inputs: max_pool keeps the dtype, average_pool gives floatx.
+ints = g.ints((1, 4, 4, 2), -9, 10)
+add("max_pool", "int32_keeps", T(ints), kwargs={"pool_size": 3, "strides": 2, "padding": "same"}, dtype="int32",
+    expect=naive.max_pool)
+add("average_pool", "int32_to_floatx", T(ints), kwargs={"pool_size": 2}, dtype="float32", expect=naive.average_pool,
+    tol="reduction")

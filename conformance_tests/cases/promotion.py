@@ -83,3 +83,9 @@ for kind, scalar in SCALARS.items():
 add("add", "python_int_python_int", 2, 3, dtype="int32", expect=np.add)
 add("add", "python_float_python_int", 1.5, 2, dtype="float32", expect=np.add, grad=False)
 add("multiply", "python_float_python_float", 1.5, -2.0, dtype="float32", expect=np.multiply, grad=False)
+
+# A 0-d tensor is a tensor, not a weak scalar: it promotes like any other (torch alone would let
+# the operand of higher rank decide).
+for a, b in MIXED_PAIRS:
+    _pair_case("add", np.add, a, b, shapes=((2, 3), ()), name=f"{a}_{b}_0d")
+    _pair_case("multiply", np.multiply, a, b, shapes=((), (3,)), name=f"{a}_0d_{b}")

@@ -118,3 +118,14 @@ add("cumsum", "empty", T(np.zeros((0, 2), "float32")), kwargs={"axis": 0}, dtype
 add("cumsum", "size1", T(g.normal((1,))), kwargs={"axis": 0}, dtype="float32", expect=np.cumsum)
 add("cumsum", "f16", T(g.normal((6,), "float16")), kwargs={"axis": 0}, dtype="float16", expect=np.cumsum,
     tol="loose")
+
+# Integer reductions keep narrow integer dtypes (no widening to int64 as torch and NumPy sum do).
+small_ints = np.array([[100, -3, 7], [2, 5, -1]], "int8")
+add("sum", "int8_keeps", T(small_ints), kwargs={"axis": 1}, dtype="int8",
+    expect=lambda x, axis: np.sum(x, axis, "int8"))
+add("cumsum", "int8_keeps", T(small_ints), kwargs={"axis": 0}, dtype="int8",
+    expect=lambda x, axis: np.cumsum(x, axis, "int8"))
+add("prod", "int16_keeps", T(np.array([[3, -2, 4], [1, 5, -6]], "int16")), kwargs={"axis": (0, 1)}, dtype="int16",
+    expect=lambda x, axis: np.prod(x, axis, "int16"))
+add("cumsum", "bool_to_int32", T(np.array([True, False, True, True])), kwargs={"axis": 0}, dtype="int32",
+    expect=lambda x, axis: np.cumsum(x, axis, "int32"))  # like sum

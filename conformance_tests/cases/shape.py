@@ -143,6 +143,8 @@ add("take_along_axis", "axis0", T(g.normal((3, 2))), T(np.array([[2, 0]], "int32
     dtype="float32", expect=np.take_along_axis)
 add("take_along_axis", "axis_neg1_rank3", T(x234), T(g.ints((2, 3, 1), 0, 4)), kwargs={"axis": -1},
     dtype="float32", expect=np.take_along_axis)
+add("take_along_axis", "negative_indices", T(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], "float32")),
+    T(np.array([[-1], [0]], "int64")), kwargs={"axis": 1}, dtype="float32", expect=np.take_along_axis)
 add("take_along_axis", "int64_indices", T(g.normal((2, 3))), T(np.array([[2], [0]], "int64")),
     kwargs={"axis": 1}, dtype="float32", expect=np.take_along_axis)
 

@@ -12,27 +12,41 @@ Environment:
 * ``KERAFRONT_DEVICE`` (``cpu``, ``gpu``, ``gpu:1``) picks the device at import.
 * ``KERAFRONT_TF_XLA=1`` makes ``compile`` use XLA (``tf.function(jit_compile=True)``).
 
-Fused override of a composite: ``relu`` (see _fused.py).
+Modules, by section of ``kerafront.spec`` (``spec.MODULE_MAP``):
+
+* creation ``_creation``: conversion, ``dtype``, ``shape``, ``cast``, zeros/ones/full/arange/eye
+* elementwise ``_elementwise``: arithmetic, unary math, maximum/minimum/clip, where, rounding
+* comparison ``_comparison``: comparisons, logic, isnan/isfinite
+* reduction ``_reduction``: sum, mean, max/min (first-tie gradients), arg extremes, var, cumsum
+* linalg ``_linalg``: matmul, einsum
+* shape ``_shape``: reshape, concatenate, pad, gathers, scatter, sorting
+* nn ``_nn``: conv, conv_transpose, max_pool, average_pool
+* random ``_random``: stateless seeded random ops
+* autodiff ``_autodiff``: value_and_grad, stop_gradient; compile ``_compile``: compile
+* device ``_device``: name, device_scope, default_device, list_devices
+* fused ``_fused``: the ``relu`` override of a composite
+
+Helpers (no ops): ``_tf`` (imports TensorFlow quietly), ``_kernels`` (direct op wrappers),
+``_convert`` (dtype tables, conversion of Python/NumPy values, promotion, op-naming broadcast errors).
 """
 
 from kerafront_tensorflow._tf import tf  # noqa: F401  (first: sets the log level, skips Keras)
-from kerafront_tensorflow._autodiff import grad, stop_gradient, value_and_grad
+from kerafront_tensorflow._autodiff import stop_gradient, value_and_grad
+from kerafront_tensorflow._comparison import (equal, greater, greater_equal, isfinite, isnan, less, less_equal,
+                                              logical_and, logical_not, logical_or, logical_xor, not_equal)
 from kerafront_tensorflow._compile import compile
-from kerafront_tensorflow._convert import convert_to_numpy, convert_to_tensor, dtype, is_tensor
-from kerafront_tensorflow._creation import arange, cast, eye, full, ones, shape, zeros
-from kerafront_tensorflow._device import default_device, device_scope, list_devices
+from kerafront_tensorflow._creation import (arange, cast, convert_to_numpy, convert_to_tensor, dtype, eye, full,
+                                            is_tensor, ones, shape, zeros)
+from kerafront_tensorflow._device import default_device, device_scope, list_devices, name
+from kerafront_tensorflow._elementwise import (abs, add, ceil, clip, cos, divide, erf, exp, expm1, floor,
+                                               floor_divide, log, log1p, maximum, minimum, mod, multiply, negative,
+                                               power, round, rsqrt, sigmoid, sign, sin, sqrt, square, subtract, tanh,
+                                               where)
 from kerafront_tensorflow._fused import relu
-from kerafront_tensorflow._math import (abs, add, ceil, clip, cos, divide, equal, erf, exp, expm1, floor,
-                                        floor_divide, greater, greater_equal, isfinite, isnan, less, less_equal,
-                                        log, log1p, logical_and, logical_not, logical_or, logical_xor, maximum,
-                                        minimum, mod, multiply, negative, not_equal, power, round, rsqrt, sigmoid,
-                                        sign, sin, sqrt, square, subtract, tanh, where)
+from kerafront_tensorflow._linalg import einsum, matmul
 from kerafront_tensorflow._nn import average_pool, conv, conv_transpose, max_pool
 from kerafront_tensorflow._random import random_normal, random_shuffle, random_uniform, truncated_normal
-from kerafront_tensorflow._reduce import (all, any, argmax, argmin, cumsum, einsum, matmul, max, mean, min, prod,
-                                          std, sum, var)
+from kerafront_tensorflow._reduction import all, any, argmax, argmin, cumsum, max, mean, min, prod, sum, var
 from kerafront_tensorflow._shape import (argsort, broadcast_to, concatenate, expand_dims, flip, pad, repeat,
                                          reshape, scatter, slice, sort, split, squeeze, stack, take,
                                          take_along_axis, tile, top_k, transpose)
-
-name = "tensorflow"

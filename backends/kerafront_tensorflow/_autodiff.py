@@ -1,14 +1,22 @@
-"""``value_and_grad``/``grad`` on ``tf.GradientTape`` and ``stop_gradient`` (``compile``: _compile.py).
+"""Section autodiff: ``value_and_grad`` on ``tf.GradientTape`` and ``stop_gradient``.
 
 Gradients: the leaves of the selected arguments (``kerafront.tree`` pytrees) are converted to
 tensors and watched; a leaf object that appears twice is given its own ``tf.identity`` so each
 position gets its own gradient (a tape tracks tensors by identity). Leaves the value does not
-depend on get zeros (``unconnected_gradients=ZERO``); integer and bool leaves are not watched and
-get zeros of their own dtype.
+depend on get zeros (``unconnected_gradients=ZERO``); an integer or bool leaf raises ``TypeError``
+(only float tensors are differentiated, as in the reference).
 """
 
 from kerafront import tree
-from kerafront_tensorflow._convert import FLOAT_TF, Tensor, convert_to_tensor, static_shape, tf
+from kerafront_tensorflow._convert import FLOAT_TF, as_tensor, static_shape
+from kerafront_tensorflow._tf import tf
+
+try:
+    from tensorflow.python.eager.record import could_possibly_record as could_record
+except ImportError:  # pragma: no cover - older/newer TensorFlow layouts
+    def could_record():
+        """True: without TensorFlow's check, assume a tape may be recording."""
+        return True
 
 _ZERO = tf.UnconnectedGradients.ZERO
 
@@ -31,8 +39,12 @@ def value_and_grad(fn, argnums=0, has_aux=False):
         treedefs, watched, seen = [], [], set()
         for i in nums:
             leaves, treedef = tree.flatten(args[i])
-            leaves = [convert_to_tensor(leaf) for leaf in leaves]
+            leaves = [as_tensor(leaf) for leaf in leaves]
             for j, leaf in enumerate(leaves):
+                if leaf.dtype not in FLOAT_TF:
+                    raise TypeError(f"value_and_grad: can only differentiate with respect to float tensors; argument "
+                                    f"{i} has a leaf of dtype {leaf.dtype.name}. Cast it to a float dtype or pass it "
+                                    f"through another (non-differentiated) argument.")
                 if id(leaf) in seen:
                     leaves[j] = tf.identity(leaf)
                 seen.add(id(leaves[j]))
@@ -41,18 +53,14 @@ def value_and_grad(fn, argnums=0, has_aux=False):
             args[i] = tree.unflatten(treedef, leaves)
         flat = [leaf for leaves in watched for leaf in leaves]
         with tf.GradientTape(watch_accessed_variables=False) as tape:
-            for leaf in flat:
-                if leaf.dtype in FLOAT_TF:
-                    tape.watch(leaf)
+            tape.watch(flat)
             out = fn(*args)
         value, aux = out if has_aux else (out, None)
-        value = convert_to_tensor(value)
+        value = as_tensor(value)
         if value.shape.rank != 0:
             raise ValueError(f"value_and_grad: fn must return a scalar (shape ()), got shape {static_shape(value)}; "
                              f"reduce it first (e.g. ops.mean).")
-        differentiable = [leaf for leaf in flat if leaf.dtype in FLOAT_TF]
-        computed = iter(tape.gradient(value, differentiable, unconnected_gradients=_ZERO))
-        grads_flat = [_dense(next(computed)) if leaf.dtype in FLOAT_TF else tf.zeros_like(leaf) for leaf in flat]
+        grads_flat = [_dense(g) for g in tape.gradient(value, flat, unconnected_gradients=_ZERO)]
         grads, start = [], 0
         for treedef, leaves in zip(treedefs, watched):
             grads.append(tree.unflatten(treedef, grads_flat[start:start + len(leaves)]))
@@ -68,16 +76,5 @@ def _dense(gradient):
     return tf.convert_to_tensor(gradient) if isinstance(gradient, tf.IndexedSlices) else gradient
 
 
-def grad(fn, argnums=0, has_aux=False):
-    """``g(*args) -> grads`` (``(grads, aux)`` with ``has_aux``)."""
-    both = value_and_grad(fn, argnums=argnums, has_aux=has_aux)
-
-    def wrapped(*args):
-        value, grads = both(*args)
-        return (grads, value[1]) if has_aux else grads
-
-    return wrapped
-
-
 def stop_gradient(x):
-    return tf.stop_gradient(x if isinstance(x, Tensor) else convert_to_tensor(x))
+    return tf.stop_gradient(as_tensor(x))

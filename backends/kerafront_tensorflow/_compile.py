@@ -1,4 +1,4 @@
-"""``compile``: ``tf.function`` with a cheaper call path for repeated calls.
+"""Section compile: ``compile`` is ``tf.function`` with a cheaper call path for repeated calls.
 
 ``tf.function(fn, reduce_retracing=True, autograph=False)``:
 
@@ -18,9 +18,8 @@ symbolic tensors always take ``tf.function``'s path.
 """
 
 import functools
-import os
 
-from kerafront import tree
+from kerafront import config, tree
 from kerafront_tensorflow._device import default_device
 from kerafront_tensorflow._tf import tf
 
@@ -29,10 +28,6 @@ try:  # importing the class avoids creating a tensor (and TensorFlow's runtime) 
 except ImportError:  # pragma: no cover - other TensorFlow layouts
     _EagerTensor = type(tf.constant(0.0))
 _NOT_CACHEABLE = object()
-
-
-def xla_requested():
-    return os.environ.get("KERAFRONT_TF_XLA", "").lower() in ("1", "true", "yes")
 
 
 class CompiledFunction:
@@ -87,4 +82,4 @@ class CompiledFunction:
 
 def compile(fn, donate_argnums=()):
     """Compile ``fn`` with ``tf.function`` (see the module docstring for the options)."""
-    return CompiledFunction(fn, xla_requested())
+    return CompiledFunction(fn, config.environ_flag("KERAFRONT_TF_XLA"))

@@ -1,14 +1,20 @@
-"""Conversion, dtypes and kerafront's promotion table on ``tf.Tensor``.
+"""Shared helpers (no ops): dtype tables, conversion of Python/NumPy values, promotion, shape errors.
 
 TensorFlow never promotes implicitly (``tf.add(int32, float32)`` is an error), so every binary op
 goes through ``binary_operands``: equal dtypes take a fast path, anything else is promoted with
-``kerafront.dtypes.result_type`` (Python scalars weak) and cast explicitly.
+``kerafront.dtypes.result_type`` (Python scalars weak) and cast explicitly. The ``convert_to_tensor``
+op (``_creation.py``) passes tensors through and hands every other value to ``from_value``.
 """
+
+import functools
+import itertools
+import re
 
 import numpy as np
 
 from kerafront import config
 from kerafront.dtypes import ALL_DTYPES, FLOAT_DTYPES, result_type, standardize_dtype
+from kerafront_tensorflow._kernels import kernels
 from kerafront_tensorflow._tf import Tensor, tf
 
 TF_DTYPES = {name: tf.as_dtype(name) for name in ALL_DTYPES}
@@ -17,6 +23,9 @@ FLOAT_TF = frozenset(TF_DTYPES[name] for name in FLOAT_DTYPES)
 _WEAK_TYPES = (bool, int, float)
 _BOOL = tf.bool
 _INT32 = tf.int32
+_HAS_SHAPE_TUPLE = hasattr(Tensor, "_shape_tuple")
+# What a kernel raises for operands of incompatible shapes: eagerly, or from graph shape inference.
+SHAPE_ERRORS = (tf.errors.InvalidArgumentError, ValueError)
 
 
 def tf_dtype(dtype):
@@ -37,8 +46,23 @@ def floatx_tf():
     return TF_DTYPES[config.floatx()]
 
 
-def is_tensor(x):
-    return isinstance(x, Tensor)
+def static_shape(x):
+    """Static shape as a tuple, ``None`` for a dimension unknown while tracing."""
+    dims = x._shape_tuple() if _HAS_SHAPE_TUPLE else None  # cached tuple, no TensorShape object
+    return dims if dims is not None else tuple(x.shape)
+
+
+def shape_arg(shape):
+    """A shape argument as a list (an int means a 1-D shape); entries may be scalar tensors while tracing."""
+    if isinstance(shape, (int, np.integer)):
+        return [int(shape)]
+    if isinstance(shape, Tensor):
+        return shape
+    return list(shape)
+
+
+# ----------------------------------------------------------------------------------------------
+# Values that are not tensors yet
 
 
 def _default_dtype(array):
@@ -52,6 +76,14 @@ def _default_dtype(array):
         return _BOOL
     raise TypeError(f"convert_to_tensor: cannot convert data of NumPy dtype {array.dtype} "
                     f"(expected numbers or bools).")
+
+
+def _check_numpy_dtype(dtype):
+    """kerafront's name of a NumPy dtype; ``TypeError`` naming ``convert_to_tensor`` for one it lacks."""
+    try:
+        return standardize_dtype(dtype)
+    except TypeError as error:
+        raise TypeError(f"convert_to_tensor: {error}") from None
 
 
 def _holds_tensor(items):
@@ -72,24 +104,27 @@ def _python_scalar(value, kind, target):
     return tf.cast(tf.constant(value, dtype=default), target)
 
 
-def convert_to_tensor(x, dtype=None):
-    """Native ``tf.Tensor`` from a tensor, NumPy array, Python scalar or nested list (spec rules)."""
-    if isinstance(x, Tensor):
-        if dtype is None:
-            return x
-        target = tf_dtype(dtype)
-        return x if x.dtype is target else tf.cast(x, target)
-    target = None if dtype is None else tf_dtype(dtype)
+def as_tensor(x):
+    """``x`` itself when it is a tensor, else ``from_value(x)`` (the spec's default dtypes)."""
+    return x if isinstance(x, Tensor) else from_value(x)
+
+
+def from_value(x, target=None):
+    """A ``tf.Tensor`` from a Python scalar, NumPy array, ``tf.Variable`` or nested list (not a tensor).
+
+    ``target`` is a ``tf.DType`` or None (Python floats -> floatx, ints -> int32, bools -> bool;
+    NumPy arrays keep their dtype).
+    """
     kind = type(x)
     if kind is float or kind is int or kind is bool:
         return _python_scalar(x, kind, target)
     if isinstance(x, (np.ndarray, np.generic)):
-        standardize_dtype(x.dtype)
+        _check_numpy_dtype(x.dtype)
         tensor = tf.convert_to_tensor(x)
     elif isinstance(x, tf.Variable):
         tensor = tf.convert_to_tensor(x)
     elif isinstance(x, (list, tuple)) and _holds_tensor(x):
-        tensor = tf.stack(operands(*[convert_to_tensor(item) for item in x]))
+        tensor = tf.stack(operands(*[as_tensor(item) for item in x]))
     else:
         array = np.asarray(x)
         tensor = tf.convert_to_tensor(array)
@@ -100,24 +135,8 @@ def convert_to_tensor(x, dtype=None):
     return tensor
 
 
-def convert_to_numpy(x):
-    """Host ``np.ndarray`` copy; bfloat16 becomes float32. Symbolic tensors raise ``TypeError``."""
-    if isinstance(x, Tensor):
-        if not hasattr(x, "numpy"):
-            raise TypeError(f"convert_to_numpy: {x!r} is a symbolic tensor (inside a compiled function); "
-                            f"convert values outside compile().")
-        array = np.array(x.numpy(), copy=True)
-    else:
-        array = np.array(x, copy=True)
-    if array.dtype.name == "bfloat16":
-        array = array.astype(np.float32)
-    return array
-
-
-def dtype(x):
-    if isinstance(x, Tensor):
-        return dtype_name(x.dtype)
-    return dtype_name(convert_to_tensor(x).dtype)
+# ----------------------------------------------------------------------------------------------
+# Promotion of operands
 
 
 def _describe(x):
@@ -128,14 +147,14 @@ def _describe(x):
     if kind in _WEAK_TYPES:
         return None, kind
     if isinstance(x, (np.ndarray, np.generic)):
-        return standardize_dtype(x.dtype), None
-    return dtype_name(convert_to_tensor(x).dtype), None
+        return _check_numpy_dtype(x.dtype), None
+    return dtype_name(from_value(x).dtype), None
 
 
 def _to_target(x, target):
     if isinstance(x, Tensor):
         return x if x.dtype is target else tf.cast(x, target)
-    return convert_to_tensor(x, target)
+    return from_value(x, target)
 
 
 def result_dtype(*xs):
@@ -166,14 +185,54 @@ def operands(*xs):
 
 def float_operand(x):
     """``x`` as a tensor; integer and bool tensors become floatx (unary float math)."""
-    x = convert_to_tensor(x)
+    x = as_tensor(x)
     return x if x.dtype in FLOAT_TF else tf.cast(x, floatx_tf())
 
 
-def static_shape(x):
-    """Static shape as a tuple, ``None`` for a dimension unknown while tracing."""
-    dims = x._shape_tuple() if _HAS_SHAPE_TUPLE else None  # cached tuple, no TensorShape object
-    return dims if dims is not None else tuple(x.shape)
+def bool_operand(x):
+    """``x`` as a bool tensor: ``x != 0`` for numbers (logic ops, ``where``'s condition, any/all)."""
+    x = as_tensor(x)
+    if x.dtype is _BOOL:
+        return x
+    return kernels.NotEqual(x=x, y=tf.zeros((), x.dtype))
 
 
-_HAS_SHAPE_TUPLE = hasattr(Tensor, "_shape_tuple")
+# ----------------------------------------------------------------------------------------------
+# Errors
+
+
+def kernel_reason(error):
+    """A TensorFlow kernel error's own sentence, without the function-node prefix and op suffix."""
+    text = getattr(error, "message", None) or str(error)
+    return re.sub(r"^\{\{function_node [^}]*\}\}\s*|\s*\[Op:\w+\].*$", "", text, flags=re.DOTALL)
+
+
+def _broadcastable(shapes):
+    for dims in itertools.zip_longest(*(reversed(shape) for shape in shapes), fillvalue=1):
+        if len({d for d in dims if d is not None and d != 1}) > 1:
+            return False
+    return True
+
+
+def names_broadcast_errors(fn):
+    """Decorator of an op on several operands: shapes that do not broadcast raise ``ValueError`` naming it.
+
+    The kernel's own error is caught (no check on the fast path) and replaced when the operands'
+    static shapes do not broadcast; any other kernel error passes unchanged.
+    """
+    op = fn.__name__
+
+    @functools.wraps(fn)
+    def checked(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except SHAPE_ERRORS:
+            operands = [*args, *kwargs.values()]
+            shapes = [static_shape(x) if isinstance(x, Tensor) else np.shape(x) for x in operands]
+            if _broadcastable(shapes):
+                raise
+            raise ValueError(f"{op}: shapes {', '.join(str(tuple(s)) for s in shapes)} do not broadcast together "
+                             f"(each dim must be equal, or 1 in all but one operand); reshape or expand_dims an "
+                             f"operand.") from None
+
+    return checked

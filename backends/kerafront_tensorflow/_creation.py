@@ -1,19 +1,61 @@
-"""Creation primitives, ``cast``, ``shape`` and ``dtype`` (see ``kerafront.spec``)."""
+"""Section creation: conversion, ``dtype``, ``shape``, ``cast`` and the creation primitives (see ``kerafront.spec``)."""
 
 import builtins
 
 import numpy as np
 
-from kerafront_tensorflow._convert import (FLOAT_TF, Tensor, convert_to_tensor, floatx_tf, tf, tf_dtype)
+from kerafront_tensorflow._convert import (FLOAT_TF, dtype_name, floatx_tf, from_value, shape_arg, tf_dtype)
+from kerafront_tensorflow._tf import Tensor, tf
 
 
-def _shape_arg(shape):
-    """A shape argument as a list (an int means a 1-D shape); entries may be scalar tensors while tracing."""
-    if isinstance(shape, (int, np.integer)):
-        return [int(shape)]
-    if isinstance(shape, Tensor):
-        return shape
-    return list(shape)
+def convert_to_tensor(x, dtype=None):
+    """Native ``tf.Tensor`` from a tensor, NumPy array, Python scalar or nested list (spec rules)."""
+    if isinstance(x, Tensor):
+        if dtype is None:
+            return x
+        target = tf_dtype(dtype)
+        return x if x.dtype is target else tf.cast(x, target)
+    return from_value(x, None if dtype is None else tf_dtype(dtype))
+
+
+def convert_to_numpy(x):
+    """Host ``np.ndarray`` copy; bfloat16 becomes float32. Symbolic tensors raise ``TypeError``."""
+    if isinstance(x, Tensor):
+        if not hasattr(x, "numpy"):
+            raise TypeError(f"convert_to_numpy: {x!r} is a symbolic tensor (inside a compiled function); "
+                            f"convert values outside compile().")
+        array = np.array(x.numpy(), copy=True)
+    else:
+        array = np.array(x, copy=True)
+    if array.dtype.name == "bfloat16":
+        array = array.astype(np.float32)
+    return array
+
+
+def is_tensor(x):
+    return isinstance(x, Tensor)
+
+
+def dtype(x):
+    if isinstance(x, Tensor):
+        return dtype_name(x.dtype)
+    return dtype_name(from_value(x).dtype)
+
+
+def shape(x):
+    """Static shape; a dimension unknown while tracing is returned as a scalar int32 tensor."""
+    if not isinstance(x, Tensor):
+        x = from_value(x)
+    dims = tuple(x.shape)
+    if None in dims:
+        dynamic = tf.shape(x)
+        return tuple(dynamic[i] if d is None else d for i, d in enumerate(dims))
+    return dims
+
+
+def cast(x, dtype):
+    """``tf.cast``: float -> int truncates toward zero; gradients flow float -> float only."""
+    return tf.cast(convert_to_tensor(x), tf_dtype(dtype))
 
 
 def _creation_dtype(dtype):
@@ -21,20 +63,16 @@ def _creation_dtype(dtype):
 
 
 def zeros(shape, dtype=None):
-    return tf.zeros(_shape_arg(shape), dtype=_creation_dtype(dtype))
+    return tf.zeros(shape_arg(shape), dtype=_creation_dtype(dtype))
 
 
 def ones(shape, dtype=None):
-    return tf.ones(_shape_arg(shape), dtype=_creation_dtype(dtype))
+    return tf.ones(shape_arg(shape), dtype=_creation_dtype(dtype))
 
 
 def full(shape, fill_value, dtype=None):
     """``fill_value`` may be a Python scalar (float -> floatx, int -> int32, bool -> bool) or a tensor."""
-    if dtype is None:
-        value = convert_to_tensor(fill_value)
-    else:
-        value = convert_to_tensor(fill_value, dtype)
-    return tf.fill(_shape_arg(shape), value)
+    return tf.fill(shape_arg(shape), convert_to_tensor(fill_value, dtype))
 
 
 def arange(start, stop=None, step=1, dtype=None):
@@ -57,19 +95,3 @@ def arange(start, stop=None, step=1, dtype=None):
 
 def eye(n, m=None, k=0, dtype=None):
     return tf.constant(np.eye(n, m, k), dtype=_creation_dtype(dtype))
-
-
-def cast(x, dtype):
-    """``tf.cast``: float -> int truncates toward zero; gradients flow float -> float only."""
-    return tf.cast(convert_to_tensor(x), tf_dtype(dtype))
-
-
-def shape(x):
-    """Static shape; a dimension unknown while tracing is returned as a scalar int32 tensor."""
-    if not isinstance(x, Tensor):
-        x = convert_to_tensor(x)
-    dims = tuple(x.shape)
-    if None in dims:
-        dynamic = tf.shape(x)
-        return tuple(dynamic[i] if d is None else d for i, d in enumerate(dims))
-    return dims

@@ -1,20 +1,21 @@
-"""Devices: ``KERAFRONT_DEVICE``, ``device_scope``, ``default_device``, ``list_devices``.
+"""Section device: ``name``, ``device_scope``, ``default_device``, ``list_devices`` and ``KERAFRONT_DEVICE``.
 
-kerafront names devices ``"cpu"`` and ``"gpu:<i>"`` (``"gpu"`` means ``"gpu:0"``); they map to
-TensorFlow's ``"/CPU:0"`` and ``"/GPU:<i>"``. Without ``KERAFRONT_DEVICE`` TensorFlow's own
-placement applies: the first GPU when one is visible, else the CPU. ``KERAFRONT_DEVICE`` is read
-once, at import, and enters a ``tf.device`` scope for the importing thread (TensorFlow's device
-scopes are per thread; other threads use ``device_scope``).
+kerafront names devices ``"cpu"`` and ``"gpu:<i>"`` (``"gpu"`` means ``"gpu:0"``; every spelling
+``kerafront.config.parse_device`` accepts works); they map to TensorFlow's ``"/CPU:0"`` and
+``"/GPU:<i>"``. Without ``KERAFRONT_DEVICE`` TensorFlow's own placement applies: the first GPU when
+one is visible, else the CPU. ``KERAFRONT_DEVICE`` is read once, at import, and enters a
+``tf.device`` scope for the importing thread (TensorFlow's device scopes are per thread; other
+threads use ``device_scope``).
 """
 
 import contextlib
-import os
-import re
 import threading
 
+from kerafront import config
 from kerafront_tensorflow._tf import tf
 
-_NAME = re.compile(r"^/?(?:device:)?(cpu|gpu|cuda)(?::(\d+))?$", re.IGNORECASE)
+name = "tensorflow"
+
 _scopes = threading.local()
 _cache = {}
 
@@ -28,16 +29,17 @@ def list_devices():
     return list(devices)
 
 
-def canonical_device(name, where="device_scope"):
-    """``"cpu"`` or ``"gpu:<i>"`` for a device name; ``ValueError`` when this machine lacks it."""
-    match = _NAME.match(str(name).strip()) if isinstance(name, str) else None
-    if match is None:
-        raise ValueError(f"{where}: device must be 'cpu', 'gpu' or 'gpu:<index>', got {name!r}.")
-    kind = "cpu" if match.group(1).lower() == "cpu" else "gpu"
-    canonical = "cpu" if kind == "cpu" else f"gpu:{int(match.group(2) or 0)}"
+def canonical_device(device, where="device_scope"):
+    """``"cpu"`` or ``"gpu:<i>"`` for a device name; ``ValueError`` when TensorFlow here lacks it."""
+    return _available(config.parse_device(device, where), device, where)
+
+
+def _available(parsed, device, where):
+    kind, index = parsed
+    canonical = "cpu" if kind == "cpu" else f"gpu:{index}"
     available = list_devices()
     if canonical not in available:
-        raise ValueError(f"{where}: device {name!r} is not available to TensorFlow here; "
+        raise ValueError(f"{where}: device {device!r} is not available to TensorFlow here; "
                          f"available devices: {', '.join(available)}.")
     return canonical
 
@@ -83,10 +85,10 @@ def device_scope(name):
 
 
 def _apply_environment():
-    requested = os.environ.get("KERAFRONT_DEVICE")
-    if not requested:
+    requested = config.requested_device()
+    if requested is None:
         return
-    canonical = canonical_device(requested, where="KERAFRONT_DEVICE")
+    canonical = _available(requested, config.environ("KERAFRONT_DEVICE"), "KERAFRONT_DEVICE")
     _cache["default"] = canonical
     scope = tf.device(tf_device_name(canonical))
     scope.__enter__()

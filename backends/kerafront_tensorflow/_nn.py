@@ -1,5 +1,6 @@
-"""Convolution, transposed convolution and pooling, 1-D and 2-D (see ``kerafront.spec``).
+"""Section nn: convolution, transposed convolution and pooling, 1-D and 2-D (see ``kerafront.spec``).
 
+Arguments are validated and geometry computed by ``kerafront.spec_rules`` (the spec's messages).
 Every kernel runs in NHWC: TensorFlow's CPU convolution and pooling lack NCHW kernels ("only
 supports the NHWC tensor format on the CPU"), so channels_first inputs are transposed in and out.
 1-D ops run as 2-D ops on a height-1 image. TensorFlow's ``"SAME"`` padding is the spec's (extra
@@ -11,91 +12,78 @@ concatenated unless running on a GPU; depthwise uses ``depthwise_conv2d``); dila
 space-to-batch path, and ``conv_transpose`` dilates its kernel with zeros explicitly).
 """
 
-import math
-
-from kerafront import config
-from kerafront_tensorflow._convert import (FLOAT_TF, binary_operands, convert_to_tensor, floatx_tf, static_shape,
-                                           tf)
+from kerafront.spec_rules import (channels_first, check_output_padding, check_spatial_rank, padding_mode,
+                                  spatial_tuple, transpose_geometry, window_geometry)
+from kerafront_tensorflow._convert import FLOAT_TF, as_tensor, binary_operands, floatx_tf, static_shape
 from kerafront_tensorflow._device import on_gpu
 from kerafront_tensorflow._kernels import kernels
+from kerafront_tensorflow._tf import tf
 
-_PADDINGS = {"valid": "VALID", "same": "SAME"}
-
-
-def _padding(op, padding):
-    tf_padding = _PADDINGS.get(padding.lower()) if isinstance(padding, str) else None
-    if tf_padding is None:
-        raise ValueError(f"{op}: padding must be 'valid' or 'same', got {padding!r}.")
-    return tf_padding
+_TF_PADDING = {"valid": "VALID", "same": "SAME"}
 
 
-def _tuple(op, name, value, n):
-    values = (value,) * n if isinstance(value, int) else tuple(value)
-    if len(values) != n or not all(isinstance(v, int) and v >= 1 for v in values):
-        raise ValueError(f"{op}: {name} must be a positive int or a tuple of {n} positive ints, got {value!r}.")
-    return values
+def _spatial_sizes(shape, first):
+    """The spatial dims of a 3-D/4-D input shape (``None`` where unknown while tracing)."""
+    return tuple(shape[2:]) if first else tuple(shape[1:-1])
 
 
-def _to_nhwc(op, x, data_format):
-    """``(x as NHWC, spatial rank, channels_first flag)``; 1-D inputs get a height-1 axis."""
-    rank = len(static_shape(x))
-    if rank not in (3, 4):
-        raise ValueError(f"{op}: inputs must have rank 3 (1-D) or 4 (2-D) with batch and channel axes, "
-                         f"got shape {static_shape(x)}.")
-    channels_first = config.standardize_data_format(data_format, op) == "channels_first"
-    if channels_first:
-        x = tf.transpose(x, (0, 2, 1) if rank == 3 else (0, 2, 3, 1))
-    if rank == 3:
-        x = tf.expand_dims(x, 1)
-    return x, rank - 2, channels_first
+def _check_windows(op, sizes, window, strides, dilation, mode):
+    """``spec_rules.window_geometry``'s checks (an empty output raises) where the sizes are known."""
+    if None not in sizes and None not in window:
+        window_geometry(sizes, tuple(window), strides, dilation, mode, op)
 
 
-def _from_nhwc(y, spatial, channels_first):
+def _to_nhwc(x, spatial, first):
+    """A 3-D/4-D input as NHWC; 1-D inputs get a height-1 axis."""
+    if first:
+        x = tf.transpose(x, (0, 2, 1) if spatial == 1 else (0, 2, 3, 1))
+    return tf.expand_dims(x, 1) if spatial == 1 else x
+
+
+def _from_nhwc(y, spatial, first):
     if spatial == 1:
         y = tf.squeeze(y, 1)
-    if channels_first:
+    if first:
         y = tf.transpose(y, (0, 2, 1) if spatial == 1 else (0, 3, 1, 2))
     return y
 
 
-def _check_window(op, x_nhwc, window, what):
-    sizes = static_shape(x_nhwc)[1:3]
-    for size, w in zip(sizes, window):
-        if size is not None and size < w:
-            raise ValueError(f"{op}: with padding='valid' the {what} ({tuple(window)}) must fit in the spatial "
-                             f"input ({tuple(sizes)}).")
+def _check_kernel_rank(op, in_shape, kshape, layout):
+    if len(kshape) != len(in_shape):
+        raise ValueError(f"{op}: kernel must have rank {len(in_shape)} ({layout}) for inputs of shape {in_shape}, "
+                         f"got kernel shape {kshape}.")
 
 
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
     """Kernel (*k, C_in // groups, C_out); see the spec for groups, padding and errors."""
     x, k = binary_operands(inputs, kernel)
-    x, spatial, channels_first = _to_nhwc("conv", x, data_format)
-    strides = _tuple("conv", "strides", strides, spatial)
-    dilation = _tuple("conv", "dilation_rate", dilation_rate, spatial)
-    tf_padding = _padding("conv", padding)
+    in_shape, kshape = static_shape(x), static_shape(k)
+    check_spatial_rank(in_shape, "conv")
+    _check_kernel_rank("conv", in_shape, kshape, "*kernel_size, C_in // groups, C_out")
+    mode = padding_mode(padding, "conv")
+    first = channels_first(data_format, "conv")
+    spatial = len(in_shape) - 2
+    strides = spatial_tuple(strides, spatial, "conv", "strides")
+    dilation = spatial_tuple(dilation_rate, spatial, "conv", "dilation_rate")
     if max(strides) > 1 and max(dilation) > 1:
-        raise ValueError(f"conv: strides > 1 cannot be combined with dilation_rate > 1, got strides={strides}, "
-                         f"dilation_rate={dilation}.")
-    kshape = static_shape(k)
-    if len(kshape) != spatial + 2:
-        raise ValueError(f"conv: kernel must have shape (*kernel_size, C_in // groups, C_out) with rank "
-                         f"{spatial + 2}, got {kshape} for inputs of shape {static_shape(inputs)}.")
-    c_in, k_in, c_out = static_shape(x)[-1], kshape[-2], kshape[-1]
+        raise ValueError(f"conv: strides > 1 cannot be combined with dilation_rate > 1, got strides={strides} "
+                         f"and dilation_rate={dilation}.")
+    c_in, k_in, c_out = in_shape[1] if first else in_shape[-1], kshape[-2], kshape[-1]
     if c_in is not None and (k_in == 0 or c_in % k_in or c_out % (c_in // k_in)):
         raise ValueError(f"conv: the kernel's input channels ({k_in}) must divide the input channels ({c_in}) "
-                         f"and the groups ({c_in // k_in if k_in else '?'}) must divide the output channels "
-                         f"({c_out}); kernel shape {kshape}, inputs shape {static_shape(inputs)}.")
+                         f"and the number of groups ({c_in // k_in if k_in else 0}) must divide the output "
+                         f"channels ({c_out}); got inputs of shape {in_shape} "
+                         f"({'channels_first' if first else 'channels_last'}) and kernel of shape {kshape}.")
+    _check_windows("conv", _spatial_sizes(in_shape, first), kshape[:spatial], strides, dilation, mode)
+    x = _to_nhwc(x, spatial, first)
     if spatial == 1:
         # A height-1 image with equal strides/dilation in both dims (depthwise needs equal strides);
         # the kernel's height is 1, so the height stays 1 for either padding.
         k = tf.expand_dims(k, 0)
         strides, dilation = strides * 2, dilation * 2
-    if tf_padding == "VALID":
-        _check_window("conv", x, [(kk - 1) * d + 1 for kk, d in zip(static_shape(k)[:2], dilation)],
-                      "dilated kernel")
     groups = c_in // k_in if c_in is not None else 1
-    y = _conv2d(x, k, strides, tf_padding, dilation, groups)
-    return _from_nhwc(y, spatial, channels_first)
+    y = _conv2d(x, k, strides, _TF_PADDING[mode], dilation, groups)
+    return _from_nhwc(y, spatial, first)
 
 
 def _conv2d(x, k, strides, padding, dilation, groups):
@@ -125,85 +113,100 @@ def _dilate_kernel(k, dilation):
 
 def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None, data_format=None,
                    dilation_rate=1):
-    """Kernel (*k, C_out, C_in); the gradient of ``conv`` w.r.t. an input of the spec's output size."""
+    """Kernel (*k, C_out, C_in); the gradient of ``conv`` w.r.t. an input of the spec's output size.
+
+    TensorFlow's ``conv2d_transpose`` produces a length ``L`` directly only when its forward conv maps
+    ``L`` back to the input length; otherwise (an even kernel with ``"same"`` and no output_padding)
+    the full ``"valid"`` result is cropped to the window ``spec_rules.transpose_geometry`` gives.
+    """
+    op = "conv_transpose"
     x, k = binary_operands(inputs, kernel)
-    x, spatial, channels_first = _to_nhwc("conv_transpose", x, data_format)
-    strides = _tuple("conv_transpose", "strides", strides, spatial)
-    dilation = _tuple("conv_transpose", "dilation_rate", dilation_rate, spatial)
-    tf_padding = _padding("conv_transpose", padding)
-    kshape = static_shape(k)
-    c_in = static_shape(x)[-1]
-    if len(kshape) != spatial + 2 or (c_in is not None and kshape[-1] != c_in):
-        raise ValueError(f"conv_transpose: kernel must have shape (*kernel_size, C_out, C_in={c_in}) with rank "
-                         f"{spatial + 2}, got {kshape} for inputs of shape {static_shape(inputs)}.")
-    if output_padding is not None:
-        output_padding = tuple(output_padding) if not isinstance(output_padding, int) else (output_padding,) * spatial
-        if len(output_padding) != spatial:
-            raise ValueError(f"conv_transpose: output_padding must be an int or {spatial} ints, got {output_padding}.")
+    in_shape, kshape = static_shape(x), static_shape(k)
+    check_spatial_rank(in_shape, op)
+    _check_kernel_rank(op, in_shape, kshape, "*kernel_size, C_out, C_in")
+    mode = padding_mode(padding, op)
+    first = channels_first(data_format, op)
+    spatial = len(in_shape) - 2
+    strides = spatial_tuple(strides, spatial, op, "strides")
+    dilation = spatial_tuple(dilation_rate, spatial, op, "dilation_rate")
+    output_padding = check_output_padding(output_padding, strides, op)
+    c_in = in_shape[1] if first else in_shape[-1]
+    if c_in is not None and kshape[-1] != c_in:
+        raise ValueError(f"{op}: the kernel's last dim ({kshape[-1]}, C_in) must equal the input channels ({c_in}); "
+                         f"got inputs of shape {in_shape} and kernel of shape {kshape} "
+                         f"(layout (*kernel_size, C_out, C_in)).")
+    sizes = _spatial_sizes(in_shape, first)
+    geometry = transpose_geometry(sizes, tuple(kshape[:spatial]), strides, dilation, mode, output_padding, op)
+    x = _to_nhwc(x, spatial, first)
     if spatial == 1:
         k = tf.expand_dims(k, 0)
-        strides, dilation = (1,) + strides, (1,) + dilation
-        output_padding = None if output_padding is None else (0,) + output_padding
-    sizes = static_shape(x)[1:3]
-    out_sizes = []
-    for axis, (size, kk, s, d) in enumerate(zip(sizes, static_shape(k)[:2], strides, dilation)):
-        if spatial == 1 and axis == 0:
-            out_sizes.append(1)
-            continue
-        out_sizes.append(_transpose_length(size, kk, s, d, tf_padding, output_padding, axis, spatial))
+        sizes, strides, dilation, geometry = (1,) + sizes, (1,) + strides, (1,) + dilation, ((1, 0, 0),) + geometry
     if max(dilation) > 1:
         k = _dilate_kernel(k, dilation)
+    spans = static_shape(k)[:2]
     batch = static_shape(x)[0]
-    out_shape = [batch if batch is not None else tf.shape(x)[0], *out_sizes, kshape[-2]]
-    y = tf.nn.conv2d_transpose(x, k, tf.stack(out_shape) if batch is None else out_shape,
-                               [1, *strides, 1], tf_padding)
-    return _from_nhwc(y, spatial, channels_first)
-
-
-def _transpose_length(size, kk, stride, dilation, tf_padding, output_padding, axis, spatial):
-    """Spec output length; ``ValueError`` when the forward conv of that length would not give ``size``."""
-    effective = (kk - 1) * dilation + 1
-    if output_padding is None:
-        out = (size - 1) * stride + effective if tf_padding == "VALID" else size * stride
+    batch = batch if batch is not None else tf.shape(x)[0]
+    native = all(_maps_back(length, size, span, stride, mode)
+                 for (length, _, _), size, span, stride in zip(geometry, sizes, spans, strides))
+    if native:
+        out_shape = [batch, geometry[0][0], geometry[1][0], kshape[-2]]
+        y = tf.nn.conv2d_transpose(x, k, _shape_value(out_shape), [1, *strides, 1], _TF_PADDING[mode])
     else:
-        pad_before = effective // 2 if tf_padding == "SAME" else 0
-        out = (size - 1) * stride + effective - 2 * pad_before + output_padding[axis]
-    back = (out - effective) // stride + 1 if tf_padding == "VALID" else math.ceil(out / stride)
-    if out <= 0 or back != size:
-        dim = axis - (2 - spatial)
-        raise ValueError(f"conv_transpose: output length {out} on spatial axis {dim} (input length {size}, "
-                         f"stride {stride}, effective kernel {effective}, padding {tf_padding.lower()!r}) is not "
-                         f"mapped back to the input length by the forward convolution; use output_padding < "
-                         f"strides (and >= 1 for an even effective kernel with 'same').")
-    return out
+        full = [before + length + after for length, before, after in geometry]
+        y = tf.nn.conv2d_transpose(x, k, _shape_value([batch, *full, kshape[-2]]), [1, *strides, 1], "VALID")
+        y = _crop(y, geometry)
+    return _from_nhwc(y, spatial, first)
+
+
+def _maps_back(length, size, span, stride, mode):
+    """True when TensorFlow's forward conv of ``length`` with ``mode`` padding gives ``size`` again."""
+    return (-(-length // stride) if mode == "same" else (length - span) // stride + 1) == size
+
+
+def _shape_value(dims):
+    """A shape list for TensorFlow; a stacked tensor when the batch size is a tensor (tracing)."""
+    return dims if isinstance(dims[0], int) else tf.stack(dims)
+
+
+def _crop(y, geometry):
+    """The ``(length, before, after)`` window of each spatial dim of NHWC ``y``; ``after`` < 0 pads zeros."""
+    (h, top, bottom), (w, left, right) = geometry
+    y = y[:, top:top + h + min(bottom, 0), left:left + w + min(right, 0)]
+    if bottom < 0 or right < 0:
+        y = tf.pad(y, [[0, 0], [0, max(-bottom, 0)], [0, max(-right, 0)], [0, 0]])
+    return y
 
 
 def _pool(op, inputs, pool_size, strides, padding, data_format):
-    x = convert_to_tensor(inputs)
-    x, spatial, channels_first = _to_nhwc(op, x, data_format)
-    window = _tuple(op, "pool_size", pool_size, spatial)
-    strides = window if strides is None else _tuple(op, "strides", strides, spatial)
-    tf_padding = _padding(op, padding)
+    """Validated pooling arguments: (x as NHWC, window, strides, TF padding, spatial rank, channels_first)."""
+    x = as_tensor(inputs)
+    shape = static_shape(x)
+    check_spatial_rank(shape, op)
+    mode = padding_mode(padding, op)
+    first = channels_first(data_format, op)
+    spatial = len(shape) - 2
+    window = spatial_tuple(pool_size, spatial, op, "pool_size")
+    strides = window if strides is None else spatial_tuple(strides, spatial, op, "strides")
+    _check_windows(op, _spatial_sizes(shape, first), window, strides, (1,) * spatial, mode)
+    x = _to_nhwc(x, spatial, first)
     if spatial == 1:
         window, strides = (1,) + window, (1,) + strides
-    if tf_padding == "VALID":
-        _check_window(op, x, window, "pool_size")
-    return x, window, strides, tf_padding, spatial, channels_first
+    return x, window, strides, _TF_PADDING[mode], spatial, first
 
 
 def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
     """Padded positions never win (TensorFlow pads with -inf)."""
-    x, window, strides, tf_padding, spatial, channels_first = _pool(
+    x, window, strides, tf_padding, spatial, first = _pool(
         "max_pool", inputs, pool_size, strides, padding, data_format)
     y = kernels.MaxPool(input=x, ksize=[1, *window, 1], strides=[1, *strides, 1], padding=tf_padding)
-    return _from_nhwc(y, spatial, channels_first)
+    return _from_nhwc(y, spatial, first)
 
 
 def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
     """With "same", TensorFlow divides each window by its count of real elements; ints give floatx."""
-    x, window, strides, tf_padding, spatial, channels_first = _pool(
+    x, window, strides, tf_padding, spatial, first = _pool(
         "average_pool", inputs, pool_size, strides, padding, data_format)
     if x.dtype not in FLOAT_TF:
         x = tf.cast(x, floatx_tf())
     y = kernels.AvgPool(value=x, ksize=[1, *window, 1], strides=[1, *strides, 1], padding=tf_padding)
-    return _from_nhwc(y, spatial, channels_first)
+    return _from_nhwc(y, spatial, first)

@@ -1,8 +1,8 @@
-"""Shape manipulation, gathers, scatter and sorting (see ``kerafront.spec``).
+"""Section shape: shape manipulation, gathers, scatter and sorting (see ``kerafront.spec``).
 
 Shape errors are checked in Python on static shapes (dimensions unknown while tracing are skipped)
 so that bad input raises ``ValueError`` naming the op and the shapes instead of an
-``InvalidArgumentError`` from a kernel.
+``InvalidArgumentError`` from a kernel; axes are normalised by ``kerafront.spec_rules``.
 """
 
 import builtins
@@ -10,22 +10,19 @@ import math
 
 import numpy as np
 
-from kerafront_tensorflow._convert import Tensor, convert_to_tensor, operands, static_shape, tf
+from kerafront.spec_rules import normalize_axis, single_axis
+from kerafront_tensorflow._convert import as_tensor, operands, static_shape
+from kerafront_tensorflow._creation import convert_to_tensor
+from kerafront_tensorflow._tf import Tensor, tf
 
 
 def _known(dims):
     return builtins.all(isinstance(d, int) for d in dims)
 
 
-def _normalize_axis(op, axis, rank):
-    if not -rank <= axis < rank:
-        raise ValueError(f"{op}: axis {axis} is out of range for a tensor of rank {rank}.")
-    return axis % rank
-
-
 def reshape(x, newshape):
     """One entry may be -1; ``ValueError`` naming both shapes when the sizes differ."""
-    x = convert_to_tensor(x)
+    x = as_tensor(x)
     if isinstance(newshape, (int, np.integer)):
         newshape = (int(newshape),)
     if isinstance(newshape, Tensor):
@@ -42,7 +39,7 @@ def reshape(x, newshape):
 
 
 def transpose(x, axes=None):
-    x = convert_to_tensor(x)
+    x = as_tensor(x)
     if axes is None:
         return tf.transpose(x)
     rank = x.shape.rank
@@ -55,29 +52,27 @@ def transpose(x, axes=None):
 
 def expand_dims(x, axis):
     """``axis`` int or tuple; positions refer to the output, as in NumPy."""
-    x = convert_to_tensor(x)
+    x = as_tensor(x)
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    out_rank = x.shape.rank + len(axes)
-    for a in sorted(_normalize_axis("expand_dims", a, out_rank) for a in axes):
+    for a in normalize_axis(axes, x.shape.rank + len(axes), "expand_dims"):
         x = tf.expand_dims(x, a)
     return x
 
 
 def squeeze(x, axis=None):
-    x = convert_to_tensor(x)
+    x = as_tensor(x)
     if axis is None:
         return tf.squeeze(x)
     dims = static_shape(x)
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    axes = [_normalize_axis("squeeze", a, len(dims)) for a in axes]
+    axes = normalize_axis(axis, len(dims), "squeeze")
     for a in axes:
         if dims[a] is not None and dims[a] != 1:
             raise ValueError(f"squeeze: axis {a} of shape {dims} has size {dims[a]}, not 1.")
-    return tf.squeeze(x, axes) if axes else x
+    return tf.squeeze(x, list(axes)) if axes else x
 
 
 def broadcast_to(x, shape):
-    x = convert_to_tensor(x)
+    x = as_tensor(x)
     shape = tuple(shape) if not isinstance(shape, int) else (shape,)
     dims = static_shape(x)
     ok = len(dims) <= len(shape) and builtins.all(
@@ -94,7 +89,7 @@ def _check_same_rank(op, tensors, axis, skip_axis):
         if len(s) != rank:
             raise ValueError(f"{op}: all inputs must have the same rank, got shapes {shapes}.")
     if skip_axis and rank:
-        axis = _normalize_axis(op, axis, rank)
+        axis = single_axis(axis, rank, op)
     for d in range(rank):
         if skip_axis and d == axis:
             continue
@@ -122,9 +117,9 @@ def stack(xs, axis=0):
 
 def split(x, indices_or_sections, axis=0):
     """An int must divide the axis; a list of split points gives ``x[p_i:p_{i+1}]`` pieces (NumPy)."""
-    x = convert_to_tensor(x)
+    x = as_tensor(x)
     rank = x.shape.rank
-    axis = _normalize_axis("split", axis, rank)
+    axis = single_axis(axis, rank, "split")
     size = static_shape(x)[axis]
     if isinstance(indices_or_sections, (int, np.integer)):
         sections = int(indices_or_sections)
@@ -139,7 +134,7 @@ def split(x, indices_or_sections, axis=0):
 
 
 def tile(x, repeats):
-    x = convert_to_tensor(x)
+    x = as_tensor(x)
     repeats = [int(repeats)] if isinstance(repeats, (int, np.integer)) else [int(r) for r in repeats]
     rank = x.shape.rank
     if len(repeats) > rank:
@@ -158,9 +153,9 @@ def shape_list(x):
 
 
 def repeat(x, repeats, axis=None):
-    x = convert_to_tensor(x)
+    x = as_tensor(x)
     if axis is not None:
-        axis = _normalize_axis("repeat", axis, x.shape.rank)
+        axis = single_axis(axis, x.shape.rank, "repeat")
     return tf.repeat(x, repeats, axis=axis)
 
 
@@ -185,7 +180,7 @@ def _pad_pairs(pad_width, rank):
 
 def pad(x, pad_width, mode="constant", constant_values=0):
     """``mode``: constant, reflect (pad < size) or symmetric (pad <= size) per axis."""
-    x = convert_to_tensor(x)
+    x = as_tensor(x)
     if mode not in _PAD_MODES:
         raise ValueError(f"pad: mode must be one of {tuple(_PAD_MODES)}, got {mode!r}.")
     pairs = _pad_pairs(pad_width, x.shape.rank)
@@ -201,17 +196,12 @@ def pad(x, pad_width, mode="constant", constant_values=0):
 
 
 def flip(x, axis=None):
-    x = convert_to_tensor(x)
-    rank = x.shape.rank
-    if axis is None:
-        axes = list(range(rank))
-    else:
-        axes = [_normalize_axis("flip", a, rank) for a in ((axis,) if isinstance(axis, int) else axis)]
-    return tf.reverse(x, axes)
+    x = as_tensor(x)
+    return tf.reverse(x, list(normalize_axis(axis, x.shape.rank, "flip")))
 
 
 def slice(x, start_indices, shape):
-    x = convert_to_tensor(x)
+    x = as_tensor(x)
     return tf.slice(x, list(start_indices), list(shape))
 
 
@@ -239,20 +229,20 @@ def _indices(op, indices, size):
 
 
 def take(x, indices, axis=None):
-    x = convert_to_tensor(x)
+    x = as_tensor(x)
     if axis is None:
         x, axis = tf.reshape(x, [-1]), 0
-    axis = _normalize_axis("take", axis, x.shape.rank)
+    axis = single_axis(axis, x.shape.rank, "take")
     return tf.gather(x, _indices("take", indices, static_shape(x)[axis]), axis=axis)
 
 
 def take_along_axis(x, indices, axis=None):
     """NumPy's ``take_along_axis``: the non-``axis`` dims of ``x`` and ``indices`` broadcast."""
-    x = convert_to_tensor(x)
+    x = as_tensor(x)
     if axis is None:
         x, axis = tf.reshape(x, [-1]), 0
     rank = x.shape.rank
-    axis = _normalize_axis("take_along_axis", axis, rank)
+    axis = single_axis(axis, rank, "take_along_axis")
     indices = _indices("take_along_axis", indices, static_shape(x)[axis])
     if indices.shape.rank != rank:
         raise ValueError(f"take_along_axis: indices must have the rank of x ({rank}), got shape "
@@ -275,14 +265,16 @@ def take_along_axis(x, indices, axis=None):
 
 def scatter(indices, values, shape):
     """``tf.scatter_nd``: duplicates add up."""
-    values = convert_to_tensor(values)
+    values = as_tensor(values)
     indices = convert_to_tensor(indices, "int32")
     return tf.scatter_nd(indices, values, list(shape))
 
 
 def sort(x, axis=-1):
     """Ascending and stable (TensorFlow sorts through ``top_k``, which keeps the lower index first)."""
-    x = convert_to_tensor(x)
+    x = as_tensor(x)
+    if x.shape.rank:
+        axis = single_axis(axis, x.shape.rank, "sort")
     if 0 in static_shape(x):
         return tf.identity(x)  # TensorFlow's sort gradient fails on empty tensors
     if x.dtype is tf.bool:
@@ -291,7 +283,9 @@ def sort(x, axis=-1):
 
 
 def argsort(x, axis=-1):
-    x = convert_to_tensor(x)
+    x = as_tensor(x)
+    if x.shape.rank:
+        axis = single_axis(axis, x.shape.rank, "argsort")
     if x.dtype is tf.bool:
         x = tf.cast(x, tf.int32)
     return tf.argsort(x, axis=axis, stable=True)
@@ -299,7 +293,7 @@ def argsort(x, axis=-1):
 
 def top_k(x, k, sorted=True):
     """``(values, int32 indices)`` of the ``k`` largest along the last axis; ties keep the lower index first."""
-    x = convert_to_tensor(x)
+    x = as_tensor(x)
     n = static_shape(x)[-1] if x.shape.rank else None
     if x.shape.rank == 0 or (n is not None and not 0 <= k <= n):
         raise ValueError(f"top_k: k={k} must be in [0, {n}] for the last axis of shape {static_shape(x)}.")

@@ -1,17 +1,20 @@
-"""Elementwise math, comparisons and logic (see ``kerafront.spec``).
+"""Section elementwise: arithmetic, unary float math, ``maximum``/``minimum``/``clip``, ``where``, rounding.
 
 Binary ops promote with ``binary_operands`` (kerafront's table; TensorFlow itself never promotes)
 and call TensorFlow's op wrappers directly (``_kernels.py``): they skip the dispatch layers of
 ``tf.math`` (tens of microseconds per eager call) and have the same registered gradients.
+Operands whose shapes do not broadcast raise ``ValueError`` naming the op (``names_broadcast_errors``).
 """
 
-from kerafront_tensorflow._convert import (FLOAT_TF, binary_operands, convert_to_tensor,
-                                           float_operand, floatx_tf, operands, tf)
+from kerafront_tensorflow._convert import (FLOAT_TF, as_tensor, binary_operands, bool_operand, float_operand,
+                                           floatx_tf, names_broadcast_errors, operands)
 from kerafront_tensorflow._kernels import kernels
+from kerafront_tensorflow._tf import tf
 
 _BOOL = tf.bool
 
 
+@names_broadcast_errors
 def add(x1, x2):
     x1, x2 = binary_operands(x1, x2)
     if x1.dtype is _BOOL:
@@ -19,6 +22,7 @@ def add(x1, x2):
     return kernels.AddV2(x=x1, y=x2)
 
 
+@names_broadcast_errors
 def subtract(x1, x2):
     x1, x2 = binary_operands(x1, x2)
     if x1.dtype is _BOOL:
@@ -26,6 +30,7 @@ def subtract(x1, x2):
     return kernels.Sub(x=x1, y=x2)
 
 
+@names_broadcast_errors
 def multiply(x1, x2):
     x1, x2 = binary_operands(x1, x2)
     if x1.dtype is _BOOL:
@@ -33,6 +38,7 @@ def multiply(x1, x2):
     return kernels.Mul(x=x1, y=x2)
 
 
+@names_broadcast_errors
 def divide(x1, x2):
     """True division; integer or bool operands are cast to floatx first."""
     x1, x2 = binary_operands(x1, x2)
@@ -50,6 +56,7 @@ def _integer_safe(kernel, x1, x2):
     return kernels.SelectV2(condition=zero, t=tf.zeros((), x1.dtype), e=kernel(x=x1, y=safe))
 
 
+@names_broadcast_errors
 def floor_divide(x1, x2):
     """``tf.math.floordiv``: rounds toward -inf for ints and floats, as Python's ``//``."""
     x1, x2 = binary_operands(x1, x2)
@@ -58,6 +65,7 @@ def floor_divide(x1, x2):
     return _integer_safe(kernels.FloorDiv, x1, x2)
 
 
+@names_broadcast_errors
 def mod(x1, x2):
     """``tf.math.floormod``: the result takes the divisor's sign, as Python's ``%``."""
     x1, x2 = binary_operands(x1, x2)
@@ -66,29 +74,30 @@ def mod(x1, x2):
     return _integer_safe(kernels.FloorMod, x1, x2)
 
 
+@names_broadcast_errors
 def power(x1, x2):
     x1, x2 = binary_operands(x1, x2)
     return kernels.Pow(x=x1, y=x2)
 
 
 def negative(x):
-    x = convert_to_tensor(x)
+    x = as_tensor(x)
     if x.dtype is _BOOL:
         raise TypeError("negative: boolean negation is not supported (as in NumPy); use logical_not.")
     return kernels.Neg(x=x)
 
 
 def abs(x):
-    x = convert_to_tensor(x)
+    x = as_tensor(x)
     return x if x.dtype is _BOOL or x.dtype.is_unsigned else kernels.Abs(x=x)
 
 
 def sign(x):
-    return kernels.Sign(x=convert_to_tensor(x))
+    return kernels.Sign(x=as_tensor(x))
 
 
 def square(x):
-    return kernels.Square(x=convert_to_tensor(x))
+    return kernels.Square(x=as_tensor(x))
 
 
 def sqrt(x):
@@ -136,6 +145,7 @@ def erf(x):
     return kernels.Erf(x=float_operand(x))
 
 
+@names_broadcast_errors
 def maximum(x1, x2):
     """At ties TensorFlow's gradient goes to ``x1`` (it masks with ``x1 >= x2``), as the spec asks."""
     x1, x2 = binary_operands(x1, x2)
@@ -144,6 +154,7 @@ def maximum(x1, x2):
     return kernels.Maximum(x=x1, y=x2)
 
 
+@names_broadcast_errors
 def minimum(x1, x2):
     """At ties the gradient goes to ``x1`` (TensorFlow masks with ``x1 <= x2``)."""
     x1, x2 = binary_operands(x1, x2)
@@ -152,108 +163,32 @@ def minimum(x1, x2):
     return kernels.Minimum(x=x1, y=x2)
 
 
+@names_broadcast_errors
 def clip(x, x_min, x_max):
     """``minimum(maximum(x, x_min), x_max)`` in the promoted dtype; gradient 1 on the closed interval."""
     x, x_min, x_max = operands(x, x_min, x_max)
     return kernels.Minimum(x=kernels.Maximum(x=x, y=x_min), y=x_max)
 
 
+@names_broadcast_errors
 def where(condition, x1, x2):
-    condition = _to_bool(condition)
+    condition = bool_operand(condition)
     x1, x2 = binary_operands(x1, x2)
     return kernels.SelectV2(condition=condition, t=x1, e=x2)
 
 
 def round(x):
     """Half to even (``tf.round`` is banker's rounding); integers are returned unchanged."""
-    x = convert_to_tensor(x)
+    x = as_tensor(x)
     return kernels.Round(x=x) if x.dtype in FLOAT_TF else x
 
 
 def floor(x):
     """Integers are returned unchanged (as NumPy and the reference backend do)."""
-    x = convert_to_tensor(x)
+    x = as_tensor(x)
     return kernels.Floor(x=x) if x.dtype in FLOAT_TF else x
 
 
 def ceil(x):
-    x = convert_to_tensor(x)
+    x = as_tensor(x)
     return kernels.Ceil(x=x) if x.dtype in FLOAT_TF else x
-
-
-# ----------------------------------------------------------------------------------------------
-# Comparisons and logic
-
-def _to_bool(x):
-    x = convert_to_tensor(x)
-    if x.dtype is _BOOL:
-        return x
-    return kernels.NotEqual(x=x, y=tf.zeros((), x.dtype))
-
-
-def _ordered(x1, x2):
-    """Bools compare as 0/1 (TensorFlow has no ordering kernels for bool)."""
-    if x1.dtype is _BOOL:
-        return tf.cast(x1, tf.uint8), tf.cast(x2, tf.uint8)
-    return x1, x2
-
-
-def equal(x1, x2):
-    x1, x2 = binary_operands(x1, x2)
-    return kernels.Equal(x=x1, y=x2)
-
-
-def not_equal(x1, x2):
-    x1, x2 = binary_operands(x1, x2)
-    return kernels.NotEqual(x=x1, y=x2)
-
-
-def less(x1, x2):
-    x1, x2 = _ordered(*binary_operands(x1, x2))
-    return kernels.Less(x=x1, y=x2)
-
-
-def less_equal(x1, x2):
-    x1, x2 = _ordered(*binary_operands(x1, x2))
-    return kernels.LessEqual(x=x1, y=x2)
-
-
-def greater(x1, x2):
-    x1, x2 = _ordered(*binary_operands(x1, x2))
-    return kernels.Greater(x=x1, y=x2)
-
-
-def greater_equal(x1, x2):
-    x1, x2 = _ordered(*binary_operands(x1, x2))
-    return kernels.GreaterEqual(x=x1, y=x2)
-
-
-def logical_and(x1, x2):
-    return kernels.LogicalAnd(x=_to_bool(x1), y=_to_bool(x2))
-
-
-def logical_or(x1, x2):
-    return kernels.LogicalOr(x=_to_bool(x1), y=_to_bool(x2))
-
-
-def logical_not(x):
-    return kernels.LogicalNot(x=_to_bool(x))
-
-
-def logical_xor(x1, x2):
-    return kernels.NotEqual(x=_to_bool(x1), y=_to_bool(x2))
-
-
-def isnan(x):
-    x = convert_to_tensor(x)
-    if x.dtype in FLOAT_TF:
-        return kernels.IsNan(x=x)
-    return tf.zeros_like(x, dtype=_BOOL)
-
-
-def isfinite(x):
-    x = convert_to_tensor(x)
-    if x.dtype in FLOAT_TF:
-        return kernels.IsFinite(x=x)
-    return tf.ones_like(x, dtype=_BOOL)
-

@@ -15,6 +15,12 @@ def _ones(ops, shape):
 
 # id -> (op name the message must contain, extra text it must contain, call(ops))
 ERROR_CASES = {
+    "expand_dims_repeated_axis": ("expand_dims", "repeated", lambda ops: ops.expand_dims(_ones(ops, (2, 3)), (0, 0))),
+    "concatenate_axis_out_of_range": ("concatenate", "out of range", lambda ops: ops.concatenate(
+        [_ones(ops, (2, 3)), _ones(ops, (2, 3))], axis=5)),
+    "repeat_axis_out_of_range": ("repeat", "out of range", lambda ops: ops.repeat(_ones(ops, (2, 3)), 2, axis=4)),
+    "take_along_axis_axis_out_of_range": ("take_along_axis", "out of range", lambda ops: ops.take_along_axis(
+        _ones(ops, (2, 3)), ops.convert_to_tensor(np.zeros((2, 3), "int32")), axis=4)),
     "matmul_inner_dims": ("matmul", "(2, 3)", lambda ops: ops.matmul(_ones(ops, (2, 3)), _ones(ops, (4, 5)))),
     "matmul_batch_dims": ("matmul", None, lambda ops: ops.matmul(_ones(ops, (2, 3, 4)), _ones(ops, (3, 4, 5)))),
     "conv_rank_2": ("conv", None, lambda ops: ops.conv(_ones(ops, (5, 3)), _ones(ops, (3, 3, 2)))),

@@ -15,30 +15,23 @@ op's name and the arguments they received, and get plain Python values back:
 * ``transpose_geometry(sizes, window, strides, dilations, mode, output_padding, op)`` -> per spatial
   dim ``(length, crop_before, crop_after)`` of ``conv_transpose``'s output within the full result.
 * ``check_output_padding(output_padding, strides, op)`` -> tuple or None.
+* ``broadcastable(shapes)`` -> bool; ``broadcast_error(op, shapes)`` -> the ``ValueError`` for operands
+  whose shapes do not broadcast (backends raise it from their kernel's own error: no cost when shapes fit).
 
 Results are cached where the arguments are hashable: these run on every op call.
 """
 
 import functools
+import itertools
 import operator
 
 from kerafront.config import state
 
 __all__ = ["normalize_axis", "single_axis", "spatial_tuple", "padding_mode", "channels_first",
-           "check_spatial_rank", "window_geometry", "transpose_geometry", "check_output_padding"]
+           "check_spatial_rank", "window_geometry", "transpose_geometry", "check_output_padding",
+           "broadcastable", "broadcast_error"]
 
 _ALL_AXES = tuple(tuple(range(n)) for n in range(33))
-
-
-def _axes_tuple(axis, op):
-    try:
-        return (operator.index(axis),)
-    except TypeError:
-        pass
-    try:
-        return tuple(operator.index(a) for a in axis)
-    except TypeError:
-        raise TypeError(f"{op}: axis must be None, an int or a tuple of ints, got {axis!r}.") from None
 
 
 def normalize_axis(axis, ndim, op):
@@ -51,7 +44,28 @@ def normalize_axis(axis, ndim, op):
         return _ALL_AXES[ndim] if ndim < 33 else tuple(range(ndim))
     if type(axis) is int and -ndim <= axis < ndim:
         return (axis + ndim if axis < 0 else axis,)
-    axes = _axes_tuple(axis, op)
+    if type(axis) is list:
+        axis = tuple(axis)
+    try:
+        return _normalize_axis(axis, ndim, op)
+    except TypeError as error:  # an unhashable axis: validate without the cache
+        if "unhashable" not in str(error):
+            raise
+        return _normalize_axis.__wrapped__(axis, ndim, op)
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalize_axis(axis, ndim, op):
+    if type(axis) is tuple and all(type(a) is int for a in axis):
+        axes = axis
+    else:
+        try:
+            axes = (operator.index(axis),)
+        except TypeError:
+            try:
+                axes = tuple(operator.index(a) for a in axis)
+            except TypeError:
+                raise TypeError(f"{op}: axis must be None, an int or a tuple of ints, got {axis!r}.") from None
     if ndim == 0:
         if any(a not in (0, -1) for a in axes):
             raise ValueError(f"{op}: axis {axis!r} is out of range for a tensor of rank 0.")
@@ -209,3 +223,18 @@ def transpose_geometry(sizes, window, strides, dilations, mode, output_padding, 
         before = max(full - length, 0) // 2 if mode == "same" else 0
         dims.append((length, before, full - before - length))
     return tuple(dims)
+
+
+def broadcastable(shapes):
+    """True when the shapes broadcast together (NumPy's rule; ``None`` dims, unknown while tracing, fit)."""
+    for dims in itertools.zip_longest(*(tuple(reversed(tuple(shape))) for shape in shapes), fillvalue=1):
+        if len({d for d in dims if d is not None and d != 1}) > 1:
+            return False
+    return True
+
+
+def broadcast_error(op, shapes):
+    """The ``ValueError`` for operands of ``op`` whose ``shapes`` do not broadcast together."""
+    listed = ", ".join(str(tuple(shape)) for shape in shapes)
+    return ValueError(f"{op}: shapes {listed} do not broadcast together (each dim must be equal, or 1 in all but "
+                      f"one operand); reshape or expand_dims an operand.")

@@ -10,7 +10,7 @@ bfloat16 comes from ``ml_dtypes`` (imported only when asked for); NumPy itself h
 
 import numpy as np
 
-from kerafront import dtypes as _kdt
+from kerafront import dtypes as _kdt, spec_rules
 from kerafront.config import state
 
 ndarray = np.ndarray
@@ -193,9 +193,7 @@ def operands(x1, x2):
 
 def broadcast_error(op, *operands):
     """The ValueError for operands whose shapes do not broadcast (raised from the ufunc's own error)."""
-    shapes = ", ".join(str(np.shape(x)) for x in operands)
-    return ValueError(f"{op}: shapes {shapes} do not broadcast together (each dim must be equal, or 1 in all "
-                      f"but one operand); reshape or expand_dims an operand.")
+    return spec_rules.broadcast_error(op, [np.shape(x) for x in operands])
 
 
 def result_array(r):

@@ -7,12 +7,11 @@ op (``_creation.py``) passes tensors through and hands every other value to ``fr
 """
 
 import functools
-import itertools
 import re
 
 import numpy as np
 
-from kerafront import config
+from kerafront import config, spec_rules
 from kerafront.dtypes import ALL_DTYPES, FLOAT_DTYPES, result_type, standardize_dtype
 from kerafront_tensorflow._kernels import kernels
 from kerafront_tensorflow._tf import Tensor, tf
@@ -207,13 +206,6 @@ def kernel_reason(error):
     return re.sub(r"^\{\{function_node [^}]*\}\}\s*|\s*\[Op:\w+\].*$", "", text, flags=re.DOTALL)
 
 
-def _broadcastable(shapes):
-    for dims in itertools.zip_longest(*(reversed(shape) for shape in shapes), fillvalue=1):
-        if len({d for d in dims if d is not None and d != 1}) > 1:
-            return False
-    return True
-
-
 def names_broadcast_errors(fn):
     """Decorator of an op on several operands: shapes that do not broadcast raise ``ValueError`` naming it.
 
@@ -229,10 +221,8 @@ def names_broadcast_errors(fn):
         except SHAPE_ERRORS:
             operands = [*args, *kwargs.values()]
             shapes = [static_shape(x) if isinstance(x, Tensor) else np.shape(x) for x in operands]
-            if _broadcastable(shapes):
+            if spec_rules.broadcastable(shapes):
                 raise
-            raise ValueError(f"{op}: shapes {', '.join(str(tuple(s)) for s in shapes)} do not broadcast together "
-                             f"(each dim must be equal, or 1 in all but one operand); reshape or expand_dims an "
-                             f"operand.") from None
+            raise spec_rules.broadcast_error(op, shapes) from None
 
     return checked

@@ -1,13 +1,21 @@
 """kerafront's PyTorch backend: the primitives of ``kerafront.spec`` on native ``torch.Tensor``.
 
-Modules: ``_convert`` (dtypes, conversion, creation, promotion), ``_math`` (elementwise and
-comparisons), ``_reduce`` (reductions, matmul, einsum), ``_shape`` (shape ops, gathers,
-sorting), ``_nn`` (conv, conv_transpose, pooling), ``_random`` (seeded random),
-``_autodiff`` (value_and_grad, grad, stop_gradient, compile), ``_device`` (placement) and
-``_fused`` (fused overrides of composites such as ``log_softmax`` and the crossentropies) and
-``_optim`` (``fused_optimizer_update``, the optional multi-tensor optimizer hook).
+Modules, one per section of ``kerafront.spec.MODULE_MAP``:
 
-Switches (environment variables):
+* ``_creation``: conversion, creation, cast, shape, dtype
+* ``_elementwise``: arithmetic and unary math, maximum/minimum, clip, where, rounding
+* ``_comparison``: comparisons and logic
+* ``_reduction``: sum, mean, max/min, argmax/argmin, var, cumsum...; ``_linalg``: matmul, einsum
+* ``_shape``: reshape, concatenate, pad, slice, take, scatter, sort, top_k...
+* ``_nn``: conv, conv_transpose, max_pool, average_pool; ``_random``: seeded random
+* ``_autodiff``: value_and_grad, stop_gradient; ``_compile``: compile (opt-in ``torch.compile``)
+* ``_device``: the hooks name, device_scope, default_device, list_devices, prepare_for_training
+* ``_fused``: fused overrides of composites (relu, log_softmax, the crossentropies, conv_bias...)
+* ``_optim``: ``fused_optimizer_update``, the optional multi-tensor optimizer hook
+
+``_convert`` holds the helpers every section shares (dtype mapping, conversion, promotion).
+
+Switches (environment variables, read through ``kerafront.config``):
 
 * ``KERAFRONT_DEVICE`` (``cpu``, ``gpu``, ``gpu:1``), read at import; default: the first CUDA GPU
   when ``torch.cuda.is_available()``, else the CPU.
@@ -15,32 +23,24 @@ Switches (environment variables):
   ``reduce-overhead``), read when ``compile(fn)`` is called; without it ``compile`` is the identity.
 """
 
-from kerafront_torch._autodiff import compile, grad, stop_gradient, value_and_grad
-from kerafront_torch._convert import (arange, cast, convert_to_numpy, convert_to_tensor, dtype, eye, full,
-                                      is_tensor, ones, shape, zeros)
-from kerafront_torch._device import default_device, device_scope, list_devices
-from kerafront_torch._fused import (binary_crossentropy, categorical_crossentropy, gelu, log_softmax, logsumexp,
-                                    moments, relu, silu, softmax, softplus, sparse_categorical_crossentropy)
-from kerafront_torch._math import (abs, add, ceil, clip, cos, divide, equal, erf, exp, expm1, floor, floor_divide,
-                                   greater, greater_equal, isfinite, isnan, less, less_equal, log, log1p,
-                                   logical_and, logical_not, logical_or, logical_xor, maximum, minimum, mod,
-                                   multiply, negative, not_equal, power, round, rsqrt, sigmoid, sign, sin, sqrt,
-                                   square, subtract, tanh, where)
+from kerafront_torch._autodiff import stop_gradient, value_and_grad
+from kerafront_torch._comparison import (equal, greater, greater_equal, isfinite, isnan, less, less_equal,
+                                         logical_and, logical_not, logical_or, logical_xor, not_equal)
+from kerafront_torch._compile import compile
+from kerafront_torch._creation import (arange, cast, convert_to_numpy, convert_to_tensor, dtype, eye, full,
+                                       is_tensor, ones, shape, zeros)
+from kerafront_torch._device import default_device, device_scope, list_devices, name, prepare_for_training
+from kerafront_torch._elementwise import (abs, add, ceil, clip, cos, divide, erf, exp, expm1, floor, floor_divide,
+                                          log, log1p, maximum, minimum, mod, multiply, negative, power, round,
+                                          rsqrt, sigmoid, sign, sin, sqrt, square, subtract, tanh, where)
+from kerafront_torch._fused import (binary_crossentropy, categorical_crossentropy, conv_bias, gelu, log_softmax,
+                                    logsumexp, moments, relu, silu, softmax, softplus,
+                                    sparse_categorical_crossentropy)
+from kerafront_torch._linalg import einsum, matmul
+from kerafront_torch._nn import average_pool, conv, conv_transpose, max_pool
 from kerafront_torch._optim import fused_optimizer_update
-from kerafront_torch._nn import average_pool, conv, conv_bias, conv_transpose, max_pool
 from kerafront_torch._random import random_normal, random_shuffle, random_uniform, truncated_normal
-from kerafront_torch._reduce import (all, any, argmax, argmin, cumsum, einsum, matmul, max, mean, min, prod, std,
-                                     sum, var)
+from kerafront_torch._reduction import all, any, argmax, argmin, cumsum, max, mean, min, prod, sum, var
 from kerafront_torch._shape import (argsort, broadcast_to, concatenate, expand_dims, flip, pad, repeat, reshape,
                                     scatter, slice, sort, split, squeeze, stack, take, take_along_axis, tile,
                                     top_k, transpose)
-
-name = "torch"
-
-
-def prepare_for_training():
-    """Optional hook (``kerafront.spec.OPTIONAL_BACKEND_HOOKS``): on the CPU, keep freed memory for
-    the next step (torch's CPU tensors come from malloc; see ``kerafront/utils/malloc.py``)."""
-    if default_device() == "cpu":
-        from kerafront.utils import malloc
-        malloc.keep_freed_memory()

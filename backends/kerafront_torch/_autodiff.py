@@ -1,4 +1,4 @@
-"""``value_and_grad``, ``grad``, ``stop_gradient`` and ``compile`` on torch.
+"""``value_and_grad`` and ``stop_gradient`` on torch (``grad`` is the composite in ``kerafront.ops``).
 
 Gradients use ``torch.autograd.grad``: the selected arguments' leaves are replaced by fresh
 ``detach().requires_grad_()`` tensors, ``fn`` runs with grad enabled, and unused leaves get zeros.
@@ -6,28 +6,17 @@ Outside any other ``value_and_grad`` the returned value (and tensors in ``aux``)
 no graph outlives the call. Nested inside another ``value_and_grad`` (higher-order derivatives),
 leaves already on the outer graph are replaced by connected views instead and the inner gradient
 is built with ``create_graph=True``, so the outer transformation can differentiate through it.
-
-``compile`` is the identity unless the user opts in with ``KERAFRONT_TORCH_COMPILE`` (read when
-``compile`` is called): ``1``/``true``/``default`` uses ``torch.compile(fn)``; ``reduce-overhead``,
-``max-autotune`` or ``max-autotune-no-cudagraphs`` select that mode. If compiling or running the
-compiled function fails, one ``RuntimeWarning`` names the error and ``fn`` runs eagerly from then on.
-``donate_argnums`` is accepted for the spec's signature and ignored: torch frees buffers by refcount.
 """
 
-import os
 import threading
-import warnings
 
 import torch
 
 from kerafront import tree
 
-from kerafront_torch import _random
 from kerafront_torch._convert import Tensor, as_tensor
 
 _depth = threading.local()
-_COMPILER_MODULES = ("torch._dynamo", "torch._inductor", "triton")
-_COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 
 
 def _prepare_leaf(leaf, nested):
@@ -99,60 +88,5 @@ def value_and_grad(fn, argnums=0, has_aux=False):
     return wrapped
 
 
-def grad(fn, argnums=0, has_aux=False):
-    transformed = value_and_grad(fn, argnums=argnums, has_aux=has_aux)
-
-    def wrapped(*args, **kwargs):
-        out, grads = transformed(*args, **kwargs)
-        return (grads, out[1]) if has_aux else grads
-
-    return wrapped
-
-
 def stop_gradient(x):
     return as_tensor(x).detach()
-
-
-def _compile_mode():
-    setting = os.environ.get("KERAFRONT_TORCH_COMPILE", "").strip().lower()
-    if setting in ("", "0", "false", "no", "off"):
-        return None
-    if setting in ("1", "true", "yes", "on"):
-        return "default"
-    if setting in _COMPILE_MODES:
-        return setting
-    raise ValueError(f"KERAFRONT_TORCH_COMPILE={setting!r} is not understood; use 0/1 or one of "
-                     f"{', '.join(_COMPILE_MODES)}.")
-
-
-def _is_compiler_error(error):
-    """True for errors raised by dynamo/inductor/triton rather than by the user's own code."""
-    return any((cls.__module__ or "").startswith(_COMPILER_MODULES) for cls in type(error).__mro__)
-
-
-def compile(fn, donate_argnums=()):
-    mode = _compile_mode()
-    if mode is None:
-        return fn
-    _random.exclude_from_graphs()
-    compiled = torch.compile(fn, mode=None if mode == "default" else mode)
-    state = {"impl": compiled}
-
-    def run(*args, **kwargs):
-        impl = state["impl"]
-        if impl is fn:
-            return fn(*args, **kwargs)
-        try:
-            return impl(*args, **kwargs)
-        except Exception as error:  # noqa: BLE001 - filtered just below: only compiler failures fall back
-            if not _is_compiler_error(error):
-                raise
-            state["impl"] = fn
-            warnings.warn(f"kerafront torch backend: torch.compile failed for {getattr(fn, '__name__', fn)!r} "
-                          f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}); "
-                          f"running it eagerly from now on. Unset KERAFRONT_TORCH_COMPILE to silence this.",
-                          RuntimeWarning, stacklevel=2)
-            return fn(*args, **kwargs)
-
-    run.__wrapped__ = fn
-    return run

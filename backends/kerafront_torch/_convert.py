@@ -11,7 +11,7 @@ import functools
 import numpy as np
 import torch
 
-from kerafront import config
+from kerafront import config, spec_rules
 from kerafront.dtypes import result_type, standardize_dtype
 
 from kerafront_torch import _device
@@ -159,3 +159,10 @@ def promote_all(operands):
     tensors = [as_tensor(operand) for operand in operands]
     target = functools.reduce(promote, [t.dtype for t in tensors])
     return [t if t.dtype is target else t.to(target) for t in tensors]
+
+
+def broadcast_error(op, error, *operands):
+    """For torch's ``RuntimeError`` ``error``: a ``ValueError`` naming ``op`` when the operands' shapes do
+    not broadcast (the NumPy reference's message), else ``error`` itself, to be raised again."""
+    shapes = [tuple(x.shape) if isinstance(x, Tensor) else np.shape(x) for x in operands]
+    return error if spec_rules.broadcastable(shapes) else spec_rules.broadcast_error(op, shapes)

@@ -23,6 +23,14 @@ name = "torch"
 _state = threading.local()
 
 
+def list_devices():
+    """Device names this backend can use: ``["cpu", "gpu:0", ...]``."""
+    names = ["cpu"]
+    if torch.cuda.is_available():
+        names += [f"gpu:{i}" for i in range(torch.cuda.device_count())]
+    return names
+
+
 def _torch_device(requested, where):
     """kerafront device name (or a ``torch.device``) -> ``torch.device``; ``ValueError`` when torch lacks it."""
     if isinstance(requested, torch.device):
@@ -64,14 +72,6 @@ def device_name(device):
     if device.type == "cuda":
         return f"gpu:{device.index or 0}"
     return device.type
-
-
-def list_devices():
-    """Device names this backend can use: ``["cpu", "gpu:0", ...]``."""
-    names = ["cpu"]
-    if torch.cuda.is_available():
-        names += [f"gpu:{i}" for i in range(torch.cuda.device_count())]
-    return names
 
 
 def default_device():

@@ -2,7 +2,9 @@
 
 Each binary op takes the no-promotion fast path when both operands are tensors of one dtype;
 otherwise ``binary`` applies kerafront's table. Python operators (``x1 - x2``) are used where a
-Python scalar may come first, since ``torch.sub(2.0, t)`` is not accepted.
+Python scalar may come first, since ``torch.sub(2.0, t)`` is not accepted. Shapes that do not
+broadcast raise ``ValueError`` naming the op (``_convert.broadcast_error``, called only once torch
+has failed, so valid inputs pay nothing).
 
 Where torch's gradient rule differs from kerafront's it is corrected here: ``maximum``/``minimum``
 send the gradient at ties to ``x1`` (torch splits it in halves), so when an operand requires grad
@@ -12,28 +14,38 @@ they are computed with ``where`` (NaN still propagates). ``clip``'s gradient is 
 
 import torch
 
-from kerafront_torch._convert import SCALARS, Tensor, as_tensor, binary, binary_tensors, float_input, floatx, promote
+from kerafront_torch._convert import (SCALARS, Tensor, as_tensor, binary, binary_tensors, broadcast_error, float_input,
+                                      floatx, promote)
 
 
 def add(x1, x2):
-    if isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype is x2.dtype:
-        return torch.add(x1, x2)
-    x1, x2 = binary(x1, x2)
-    return x1 + x2
+    try:
+        if isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype is x2.dtype:
+            return torch.add(x1, x2)
+        x1, x2 = binary(x1, x2)
+        return x1 + x2
+    except RuntimeError as error:
+        raise broadcast_error("add", error, x1, x2) from None
 
 
 def subtract(x1, x2):
-    if isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype is x2.dtype:
-        return torch.sub(x1, x2)
-    x1, x2 = binary(x1, x2)
-    return x1 - x2
+    try:
+        if isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype is x2.dtype:
+            return torch.sub(x1, x2)
+        x1, x2 = binary(x1, x2)
+        return x1 - x2
+    except RuntimeError as error:
+        raise broadcast_error("subtract", error, x1, x2) from None
 
 
 def multiply(x1, x2):
-    if isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype is x2.dtype:
-        return torch.mul(x1, x2)
-    x1, x2 = binary(x1, x2)
-    return x1 * x2
+    try:
+        if isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype is x2.dtype:
+            return torch.mul(x1, x2)
+        x1, x2 = binary(x1, x2)
+        return x1 * x2
+    except RuntimeError as error:
+        raise broadcast_error("multiply", error, x1, x2) from None
 
 
 def _float_pair(x1, x2):
@@ -47,27 +59,39 @@ def _float_pair(x1, x2):
 
 
 def divide(x1, x2):
-    if isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype is x2.dtype and x1.is_floating_point():
-        return torch.div(x1, x2)
-    x1, x2 = _float_pair(x1, x2)
-    return x1 / x2
+    try:
+        if isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype is x2.dtype and x1.is_floating_point():
+            return torch.div(x1, x2)
+        x1, x2 = _float_pair(x1, x2)
+        return x1 / x2
+    except RuntimeError as error:
+        raise broadcast_error("divide", error, x1, x2) from None
 
 
 def floor_divide(x1, x2):
     x1, x2 = binary(x1, x2)
-    return x1 // x2
+    try:
+        return x1 // x2
+    except RuntimeError as error:
+        raise broadcast_error("floor_divide", error, x1, x2) from None
 
 
 def mod(x1, x2):
     x1, x2 = binary(x1, x2)
-    return x1 % x2
+    try:
+        return x1 % x2
+    except RuntimeError as error:
+        raise broadcast_error("mod", error, x1, x2) from None
 
 
 def power(x1, x2):
     if isinstance(x1, Tensor) and type(x2) in (int, float) and x1.is_floating_point():
         return torch.pow(x1, x2)
     x1, x2 = binary(x1, x2)
-    return x1 ** x2
+    try:
+        return x1 ** x2
+    except RuntimeError as error:
+        raise broadcast_error("power", error, x1, x2) from None
 
 
 def negative(x):
@@ -130,24 +154,27 @@ def erf(x):
     return torch.erf(float_input(x))
 
 
-def _extremum(x1, x2, fast, wins, inclusive_clamp):
+def _extremum(x1, x2, fast, wins, inclusive_clamp, op):
     """Shared body of maximum/minimum: ties send the gradient to ``x1``."""
     if isinstance(x1, Tensor) and (x1.is_floating_point() and type(x2) in (int, float)
                                    or type(x2) is int and x1.dtype is not torch.bool):
         return inclusive_clamp(x1, x2)  # clamp's gradient reaches x1 where x1 >= x2 (max): ties included
     x1, x2 = binary_tensors(x1, x2)
-    if not (x1.requires_grad or x2.requires_grad):
-        return fast(x1, x2)
-    take_first = wins(x1, x2).logical_or_(torch.isnan(x1))
+    try:
+        if not (x1.requires_grad or x2.requires_grad):
+            return fast(x1, x2)
+        take_first = wins(x1, x2).logical_or_(torch.isnan(x1))
+    except RuntimeError as error:
+        raise broadcast_error(op, error, x1, x2) from None
     return torch.where(take_first, x1, x2)
 
 
 def maximum(x1, x2):
-    return _extremum(x1, x2, torch.maximum, torch.greater_equal, torch.clamp_min)
+    return _extremum(x1, x2, torch.maximum, torch.greater_equal, torch.clamp_min, "maximum")
 
 
 def minimum(x1, x2):
-    return _extremum(x1, x2, torch.minimum, torch.less_equal, torch.clamp_max)
+    return _extremum(x1, x2, torch.minimum, torch.less_equal, torch.clamp_max, "minimum")
 
 
 def _bound_dtype(dtype, bound):
@@ -172,7 +199,10 @@ def clip(x, x_min, x_max):
     if isinstance(x_min, Tensor) or isinstance(x_max, Tensor):
         x_min = None if x_min is None else torch.as_tensor(x_min, dtype=target, device=x.device)
         x_max = None if x_max is None else torch.as_tensor(x_max, dtype=target, device=x.device)
-    return torch.clamp(x, x_min, x_max)
+    try:
+        return torch.clamp(x, x_min, x_max)
+    except RuntimeError as error:
+        raise broadcast_error("clip", error, *(v for v in (x, x_min, x_max) if v is not None)) from None
 
 
 def where(condition, x1, x2):
@@ -182,7 +212,10 @@ def where(condition, x1, x2):
         condition = condition != 0
     if not (isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype is x2.dtype):
         x1, x2 = binary(x1, x2)
-    return torch.where(condition, x1, x2)
+    try:
+        return torch.where(condition, x1, x2)
+    except RuntimeError as error:
+        raise broadcast_error("where", error, condition, x1, x2) from None
 
 
 def round(x):

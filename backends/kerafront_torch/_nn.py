@@ -1,4 +1,5 @@
-"""Convolution and pooling: ``conv``, ``conv_bias``, ``conv_transpose``, ``max_pool``, ``average_pool`` (1-D, 2-D).
+"""Convolution and pooling (spec section "Neural-network kernels"): ``conv``, ``conv_transpose``, ``max_pool``,
+``average_pool`` (1-D, 2-D), and ``convolve``, the kernel call ``_fused.conv_bias`` shares with ``conv``.
 
 Layout. kerafront's default is channels_last (N, *spatial, C); torch's kernels take (N, C, *spatial).
 A channels_last input is passed to torch as a *permuted view* (no copy): a logical NCHW tensor
@@ -9,13 +10,14 @@ step against 77-78 for copying to contiguous NCHW (``.contiguous()``) around eac
 
 Kernels arrive in Keras's layout (*k, C_in // groups, C_out) and are permuted to torch's
 (C_out, C_in // groups, *k) and made contiguous (a copy of a few KiB; torch's fallback kernels,
-chosen e.g. for one output channel, refuse a non-contiguous weight in backward). ``conv_bias``
-passes the bias to torch's kernel (one fused op instead of conv + add).
+chosen e.g. for one output channel, refuse a non-contiguous weight in backward). ``convolve``
+passes a bias to torch's kernel (one fused op instead of conv + add).
 
-Padding. ``"same"`` pads like TensorFlow (total ``max((out - 1) * stride + span - in, 0)``, the
-extra one at the end). When a dim's padding is symmetric it is passed to torch's kernel; otherwise
-the input is padded explicitly with ``F.pad`` (torch refuses ``padding="same"`` with strides and
-pads symmetrically). Geometry is cached per (shape, window, strides, dilation, mode).
+Arguments and padding. Validation and geometry come from ``kerafront.spec_rules`` (cached per
+shape, window, strides, dilation and mode): ``"same"`` pads like TensorFlow, the extra one at the
+end. When a dim's padding is symmetric it is passed to torch's kernel; otherwise the input is
+padded explicitly with ``F.pad`` (torch refuses ``padding="same"`` with strides and pads
+symmetrically).
 Max pooling pads with -inf (padded positions never win); average pooling divides each window by
 its count of real elements.
 """
@@ -26,7 +28,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from kerafront import config
+from kerafront.spec_rules import (channels_first, check_output_padding, check_spatial_rank, padding_mode,
+                                  spatial_tuple, transpose_geometry, window_geometry)
 
 from kerafront_torch._convert import as_tensor, floatx, promote
 
@@ -37,78 +40,6 @@ _CONV = {3: F.conv1d, 4: F.conv2d}
 _CONV_TRANSPOSE = {3: F.conv_transpose1d, 4: F.conv_transpose2d}
 _MAX_POOL = {3: F.max_pool1d, 4: F.max_pool2d}
 _AVG_POOL = {3: F.avg_pool1d, 4: F.avg_pool2d}
-
-
-# ----------------------------------------------------------------------------------------------
-# Argument checks (mirroring the NumPy reference's messages)
-
-
-def _check_rank(x, op):
-    if x.ndim not in (3, 4):
-        raise ValueError(f"{op}: inputs must be 3-D (batch, length, channels) or 4-D (batch, height, width, "
-                         f"channels) (channels first for data_format='channels_first'), got shape "
-                         f"{tuple(x.shape)}.")
-
-
-def _mode(padding, op):
-    if padding == "valid" or padding == "same":
-        return padding
-    mode = padding.lower() if isinstance(padding, str) else padding
-    if mode not in ("valid", "same"):
-        raise ValueError(f"{op}: padding must be 'valid' or 'same', got {padding!r}.")
-    return mode
-
-
-def _channels_last(data_format, op):
-    if data_format is None:
-        data_format = config.state.image_data_format
-    if data_format == "channels_last":
-        return True
-    if data_format == "channels_first":
-        return False
-    raise ValueError(f"{op}: data_format must be 'channels_last' or 'channels_first', got {data_format!r}.")
-
-
-@functools.lru_cache(maxsize=1024)
-def _spatial(value, rank, op, name):
-    if isinstance(value, int) and not isinstance(value, bool):
-        values = (value,) * rank
-    else:
-        try:
-            values = tuple(int(v) for v in value)
-        except (TypeError, ValueError):
-            raise TypeError(f"{op}: {name} must be an int or a tuple of {rank} ints, got {value!r}.") from None
-        if len(values) != rank:
-            raise ValueError(f"{op}: {name} must be an int or a tuple of {rank} ints for {rank}-D inputs, "
-                             f"got {value!r}.")
-    if any(v < 1 for v in values):
-        raise ValueError(f"{op}: {name} must be positive, got {value!r}.")
-    return values
-
-
-def spatial(value, rank, op, name):
-    """``value`` (int or sequence of ``rank`` positive ints) -> tuple of ``rank`` ints."""
-    return _spatial(tuple(value) if isinstance(value, list) else value, rank, op, name)
-
-
-@functools.lru_cache(maxsize=4096)
-def geometry(sizes, window, strides, dilations, mode, op):
-    """Per spatial dim ``(out, pad_before, pad_after)``; ``same`` pads like TensorFlow."""
-    dims = []
-    for size, k, stride, dilation in zip(sizes, window, strides, dilations):
-        span = (k - 1) * dilation + 1
-        if mode == "same":
-            out = -(-size // stride)
-            total = max((out - 1) * stride + span - size, 0)
-            dims.append((out, total // 2, total - total // 2))
-        else:
-            out = (size - span) // stride + 1 if size >= span else 0
-            dims.append((out, 0, 0))
-    if min(d[0] for d in dims) < 1:
-        raise ValueError(f"{op}: the input's spatial shape {sizes} is smaller than the window {window} "
-                         f"(dilation {dilations}) with padding={mode!r}, which leaves an empty output; "
-                         f"use padding='same' or a larger input.")
-    return tuple(dims)
 
 
 def _explicit_pad(x, dims, value=0.0):
@@ -150,29 +81,21 @@ def _operands(inputs, kernel, bias=None):
 
 
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
-    return _conv(inputs, kernel, None, strides, padding, data_format, dilation_rate, "conv")
+    return convolve(inputs, kernel, None, strides, padding, data_format, dilation_rate, "conv")
 
 
-def conv_bias(inputs, kernel, bias, strides=1, padding="valid", data_format=None, dilation_rate=1):
-    """``conv(...) + bias`` (bias shape (C_out,), on the channel axis) with the bias fused into torch's kernel.
-
-    Fusing saves the separate add and its backward reduction: ~10-20% of the two conv layers' forward
-    and backward time on the W2 CNN (CPU, oneDNN).
-    """
-    return _conv(inputs, kernel, bias, strides, padding, data_format, dilation_rate, "conv_bias")
-
-
-def _conv(inputs, kernel, bias, strides, padding, data_format, dilation_rate, op):
+def convolve(inputs, kernel, bias, strides, padding, data_format, dilation_rate, op):
+    """``conv``, with ``bias`` (shape (C_out,) or None) passed to torch's kernel (``_fused.conv_bias``)."""
     x, k, bias = _operands(inputs, kernel, bias)
-    _check_rank(x, op)
+    check_spatial_rank(x.shape, op)
     nd = x.ndim
     if k.ndim != nd:
         raise ValueError(f"{op}: kernel must have rank {nd} (*kernel_size, C_in // groups, C_out) for inputs of "
                          f"shape {tuple(x.shape)}, got kernel shape {tuple(k.shape)}.")
-    mode = _mode(padding, op)
-    last = _channels_last(data_format, op)
-    strides = spatial(strides, nd - 2, op, "strides")
-    dilations = spatial(dilation_rate, nd - 2, op, "dilation_rate")
+    mode = padding_mode(padding, op)
+    last = not channels_first(data_format, op)
+    strides = spatial_tuple(strides, nd - 2, op, "strides")
+    dilations = spatial_tuple(dilation_rate, nd - 2, op, "dilation_rate")
     if max(strides) > 1 and max(dilations) > 1:
         raise ValueError(f"{op}: strides > 1 cannot be combined with dilation_rate > 1, got strides={strides} "
                          f"and dilation_rate={dilations}.")
@@ -189,7 +112,7 @@ def _conv(inputs, kernel, bias, strides, padding, data_format, dilation_rate, op
         raise ValueError(f"{op}: bias must have shape ({c_out},) (one value per output channel), got "
                          f"{tuple(bias.shape)}.")
     window = tuple(k.shape[:-2])
-    dims = geometry(tuple(x.shape[2:]), window, strides, dilations, mode, op)
+    dims = window_geometry(tuple(x.shape[2:]), window, strides, dilations, mode, op)
     torch_padding = 0
     if mode == "same":
         torch_padding = _symmetric(dims)
@@ -204,53 +127,28 @@ def _conv(inputs, kernel, bias, strides, padding, data_format, dilation_rate, op
 # conv_transpose
 
 
-@functools.lru_cache(maxsize=1024)
-def _transpose_geometry(sizes, window, strides, dilations, mode, output_padding):
-    """Per dim ``(length, crop_before, crop_after)`` of the full transposed output ``(in - 1) * s + span``.
-
-    ``crop_after`` < 0 means the output extends past the full result with zeros.
-    """
-    dims = []
-    for i, (size, k, stride, dilation) in enumerate(zip(sizes, window, strides, dilations)):
-        span = (k - 1) * dilation + 1
-        full = (size - 1) * stride + span
-        if output_padding is not None:
-            length = full - 2 * (span // 2 if mode == "same" else 0) + output_padding[i]
-        else:
-            length = size * stride if mode == "same" else full
-        if length < 1:
-            raise ValueError(f"conv_transpose: spatial input {sizes} with kernel {window}, strides {strides}, "
-                             f"padding={mode!r} and output_padding={output_padding} give an empty output.")
-        before = max(full - length, 0) // 2 if mode == "same" else 0
-        dims.append((length, before, full - before - length))
-    return tuple(dims)
-
-
 def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None, data_format=None,
                    dilation_rate=1):
     x, k, _ = _operands(inputs, kernel)
-    _check_rank(x, "conv_transpose")
+    check_spatial_rank(x.shape, "conv_transpose")
     nd = x.ndim
     if k.ndim != nd:
         raise ValueError(f"conv_transpose: kernel must have rank {nd} (*kernel_size, C_out, C_in) for inputs of "
                          f"shape {tuple(x.shape)}, got kernel shape {tuple(k.shape)}.")
-    mode = _mode(padding, "conv_transpose")
-    last = _channels_last(data_format, "conv_transpose")
-    strides = spatial(strides, nd - 2, "conv_transpose", "strides")
-    dilations = spatial(dilation_rate, nd - 2, "conv_transpose", "dilation_rate")
+    mode = padding_mode(padding, "conv_transpose")
+    last = not channels_first(data_format, "conv_transpose")
+    strides = spatial_tuple(strides, nd - 2, "conv_transpose", "strides")
+    dilations = spatial_tuple(dilation_rate, nd - 2, "conv_transpose", "dilation_rate")
     if last:
         x = x.permute(_TO_FIRST[nd])
     if k.shape[-1] != x.shape[1]:
         raise ValueError(f"conv_transpose: the kernel's last dim ({k.shape[-1]}, C_in) must equal the input "
                          f"channels ({x.shape[1]}); got kernel of shape {tuple(k.shape)} (layout "
                          f"(*kernel_size, C_out, C_in)).")
-    if output_padding is not None:
-        output_padding = tuple(int(v) for v in np.broadcast_to(output_padding, (nd - 2,)))
-        if any(p < 0 or p >= s for p, s in zip(output_padding, strides)):
-            raise ValueError(f"conv_transpose: output_padding must be >= 0 and smaller than strides {strides}, "
-                             f"got {output_padding}.")
+    output_padding = check_output_padding(output_padding, strides, "conv_transpose")
     window = tuple(k.shape[:-2])
-    dims = _transpose_geometry(tuple(x.shape[2:]), window, strides, dilations, mode, output_padding)
+    dims = transpose_geometry(tuple(x.shape[2:]), window, strides, dilations, mode, output_padding,
+                              "conv_transpose")
     # torch crops p at both ends and adds output_padding at the end: crop min(before, after) there and
     # slice or zero-pad the rest.
     torch_pad = tuple(max(min(before, after), 0) for _, before, after in dims)
@@ -277,15 +175,15 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
 
 def _pool_setup(inputs, pool_size, strides, padding, data_format, op):
     x = as_tensor(inputs)
-    _check_rank(x, op)
+    check_spatial_rank(x.shape, op)
     nd = x.ndim
-    mode = _mode(padding, op)
-    last = _channels_last(data_format, op)
-    window = spatial(pool_size, nd - 2, op, "pool_size")
-    strides = window if strides is None else spatial(strides, nd - 2, op, "strides")
+    mode = padding_mode(padding, op)
+    last = not channels_first(data_format, op)
+    window = spatial_tuple(pool_size, nd - 2, op, "pool_size")
+    strides = window if strides is None else spatial_tuple(strides, nd - 2, op, "strides")
     if last:
         x = x.permute(_TO_FIRST[nd])
-    dims = geometry(tuple(x.shape[2:]), window, strides, (1,) * (nd - 2), mode, op)
+    dims = window_geometry(tuple(x.shape[2:]), window, strides, (1,) * (nd - 2), mode, op)
     return x, nd, last, window, strides, dims
 
 

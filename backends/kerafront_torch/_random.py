@@ -16,6 +16,8 @@ import math
 import numpy as np
 import torch
 
+from kerafront.spec_rules import single_axis
+
 from kerafront_torch import _device
 from kerafront_torch._convert import Tensor, as_tensor, floatx, to_torch_dtype
 
@@ -109,9 +111,7 @@ def _shuffle(x, seed, axis):
     x = as_tensor(x)
     if x.ndim == 0:
         raise ValueError("random_shuffle: x must have rank >= 1, got a scalar.")
-    if not -x.ndim <= axis < x.ndim:
-        raise ValueError(f"random_shuffle: axis {axis} is out of range for a tensor of shape {tuple(x.shape)}.")
-    axis %= x.ndim
+    axis = single_axis(axis, x.ndim, "random_shuffle")
     perm = torch.randperm(x.shape[axis], generator=generator(seed, x.device, "random_shuffle"), device=x.device)
     return torch.index_select(x, axis, perm)
 

@@ -1,5 +1,7 @@
 """Shape manipulation, gathers/scatters and sorting (spec section "Shape manipulation").
 
+Axes are normalised by ``kerafront.spec_rules`` (the NumPy reference's messages).
+
 torch raises ``RuntimeError`` for bad shapes; these wrappers re-raise ``ValueError`` naming the op
 and the shapes. The checks sit in ``except`` clauses, so the valid-input path costs nothing extra.
 Gathers accept negative indices (counted from the end) and raise ``IndexError`` out of range, as
@@ -14,8 +16,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from kerafront_torch._convert import Tensor, as_tensor, promote
-from kerafront_torch._reduce import axes_of, single_axis
+from kerafront.spec_rules import normalize_axis, single_axis
+
+from kerafront_torch._convert import Tensor, as_tensor, promote_all
 
 
 def _shape_error(op, error, *tensors, extra=""):
@@ -48,7 +51,7 @@ def transpose(x, axes=None):
 def expand_dims(x, axis):
     x = as_tensor(x)
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    for a in axes_of(axes, x.ndim + len(axes), "expand_dims"):
+    for a in normalize_axis(axes, x.ndim + len(axes), "expand_dims"):
         x = x.unsqueeze(a)
     return x
 
@@ -57,7 +60,7 @@ def squeeze(x, axis=None):
     x = as_tensor(x)
     if axis is None:
         return torch.squeeze(x)
-    axes = axes_of(axis, x.ndim, "squeeze")
+    axes = normalize_axis(axis, x.ndim, "squeeze")
     for a in axes:
         if x.shape[a] != 1:
             raise ValueError(f"squeeze: axis {a} of a tensor of shape {tuple(x.shape)} has size {x.shape[a]}, "
@@ -76,9 +79,7 @@ def broadcast_to(x, shape):
 def _common(xs, op):
     if isinstance(xs, Tensor) or not isinstance(xs, (list, tuple)) or not xs:
         raise TypeError(f"{op}: expected a non-empty list or tuple of tensors, got {type(xs).__name__}.")
-    tensors = [as_tensor(x) for x in xs]
-    target = functools.reduce(promote, [t.dtype for t in tensors])
-    return [t if t.dtype is target else t.to(target) for t in tensors]
+    return promote_all(xs)
 
 
 def concatenate(xs, axis=0):
@@ -163,7 +164,7 @@ def pad(x, pad_width, mode="constant", constant_values=0):
 
 def flip(x, axis=None):
     x = as_tensor(x)
-    return torch.flip(x, axes_of(axis, x.ndim, "flip"))
+    return torch.flip(x, normalize_axis(axis, x.ndim, "flip"))
 
 
 def slice(x, start_indices, shape):

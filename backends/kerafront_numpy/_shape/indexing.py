@@ -82,6 +82,8 @@ def take_along_axis(x, indices, axis=None):
         axis = 0
     elif indices.ndim != x.ndim:
         raise ValueError(f"take_along_axis: indices must have the rank of x ({x.ndim}), got shape {indices.shape}.")
+    else:
+        axis = single_axis(axis, x.ndim, "take_along_axis")
     try:
         return np.take_along_axis(x, indices, axis=axis)
     except IndexError as error:

@@ -53,11 +53,8 @@ def _to_shape_vjp(g, out, x, *rest):
 def expand_dims(x, axis):
     """Insert size-1 axes at ``axis`` (int or tuple, positions in the result)."""
     x = input_array(x)
-    try:
-        return np.expand_dims(x, axis)
-    except np.exceptions.AxisError:
-        raise ValueError(f"expand_dims: axis {axis} is out of range for a result of rank "
-                         f"{x.ndim + (1 if isinstance(axis, int) else len(axis))}.") from None
+    rank = x.ndim + (1 if isinstance(axis, (int, np.integer)) else len(axis))
+    return np.expand_dims(x, normalize_axis(axis, rank, "expand_dims"))
 
 
 @primitive(_to_shape_vjp)
@@ -105,6 +102,8 @@ def _concatenate_vjp(g, out, xs, axis=0):
 def concatenate(xs, axis=0):
     """Join along an existing axis (dtypes promoted); ValueError naming the shapes when they differ."""
     arrays = _common(xs, "concatenate")
+    if arrays:
+        axis = single_axis(axis, arrays[0].ndim, "concatenate")
     try:
         return np.concatenate(arrays, axis=axis)
     except (ValueError, np.exceptions.AxisError) as error:
@@ -189,7 +188,8 @@ def repeat(x, repeats, axis=None):
     """Repeat each element ``repeats`` (an int) times along ``axis`` (flattened when None)."""
     if not isinstance(repeats, (int, np.integer)) or repeats < 0:
         raise ValueError(f"repeat: repeats must be a non-negative int, got {repeats!r}.")
-    return np.repeat(input_array(x), int(repeats), axis=axis)
+    x = input_array(x)
+    return np.repeat(x, int(repeats), axis=None if axis is None else single_axis(axis, x.ndim, "repeat"))
 
 
 def _pad_vjp(g, out, x, pad_width, mode="constant", constant_values=0):

@@ -1,4 +1,4 @@
-"""Reductions, cumulative sum and linear algebra (spec sections "Reductions" and "Linear algebra").
+"""Reductions and cumulative sum (spec section "Reductions").
 
 dtype rules that differ from torch: integer sums/products/cumsums keep their dtype (torch gives
 int64), bool sums give int32, index results are int32. ``max``/``min`` send the gradient at ties
@@ -8,40 +8,12 @@ the flattened reduced axes with ``torch.max(dim)``, whose index is the first max
 """
 
 import builtins
-import functools
 
 import torch
 
-from kerafront_torch._convert import Tensor, as_tensor, float_input, promote
+from kerafront.spec_rules import normalize_axis, single_axis
 
-
-@functools.lru_cache(maxsize=4096)
-def _normalize_axes(axis, ndim, op):
-    if axis is None:
-        return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    out = []
-    for a in axes:
-        if not -ndim <= a < ndim:
-            raise ValueError(f"{op}: axis {a} is out of range for a tensor of rank {ndim}.")
-        out.append(a % ndim)
-    if len(set(out)) != len(out):
-        raise ValueError(f"{op}: repeated axis in {axis!r}.")
-    return tuple(sorted(out))
-
-
-def axes_of(axis, ndim, op):
-    """``axis`` (int, sequence or None) -> sorted tuple of non-negative axes; ``ValueError`` if out of range."""
-    if isinstance(axis, list):
-        axis = tuple(axis)
-    return _normalize_axes(axis, ndim, op)
-
-
-def single_axis(axis, ndim, op):
-    """An int ``axis`` -> its non-negative form; ``ValueError`` when out of range or not an int."""
-    if not isinstance(axis, int):
-        raise TypeError(f"{op}: axis must be an int, got {axis!r}.")
-    return axes_of(axis, ndim, op)[0]
+from kerafront_torch._convert import as_tensor, float_input
 
 
 def _keep_int_dtype(x):
@@ -55,7 +27,7 @@ def sum(x, axis=None, keepdims=False):
     dtype = _keep_int_dtype(x)
     if axis is None and not keepdims:
         return torch.sum(x, dtype=dtype)
-    axes = axes_of(axis, x.ndim, "sum")
+    axes = normalize_axis(axis, x.ndim, "sum")
     if not axes:
         return x if dtype is None else x.to(dtype)
     return torch.sum(x, dim=axes, keepdim=keepdims, dtype=dtype)
@@ -65,13 +37,13 @@ def mean(x, axis=None, keepdims=False):
     x = float_input(x)
     if axis is None and not keepdims:
         return torch.mean(x)
-    axes = axes_of(axis, x.ndim, "mean")
+    axes = normalize_axis(axis, x.ndim, "mean")
     return torch.mean(x, dim=axes, keepdim=keepdims) if axes else x
 
 
 def _extreme(x, axis, keepdims, op, fast, select):
     x = as_tensor(x)
-    axes = axes_of(axis, x.ndim, op)
+    axes = normalize_axis(axis, x.ndim, op)
     if not axes:
         return x
     if x.numel() == 0 and builtins.any(x.shape[a] == 0 for a in axes):
@@ -102,7 +74,7 @@ def prod(x, axis=None, keepdims=False):
     if axis is None and not keepdims:
         return torch.prod(x, dtype=dtype)
     out = x if dtype is None else x.to(dtype)
-    for a in reversed(axes_of(axis, x.ndim, "prod")):
+    for a in reversed(normalize_axis(axis, x.ndim, "prod")):
         out = torch.prod(out, dim=a, keepdim=keepdims, dtype=dtype)
     return out
 
@@ -133,7 +105,7 @@ def _truth(x, axis, keepdims, op, fn):
         x = x != 0
     if axis is None and not keepdims:
         return fn(x)
-    axes = axes_of(axis, x.ndim, op)
+    axes = normalize_axis(axis, x.ndim, op)
     return fn(x, dim=axes, keepdim=keepdims) if axes else x
 
 
@@ -147,16 +119,12 @@ def all(x, axis=None, keepdims=False):
 
 def var(x, axis=None, keepdims=False):
     x = float_input(x)
-    axes = axes_of(axis, x.ndim, "var")
+    axes = normalize_axis(axis, x.ndim, "var")
     if not axes:
         return torch.zeros_like(x)
     if x.numel() == 0:  # torch.var warns about zero degrees of freedom; the mean form gives NaN / empty
         return torch.mean(torch.square(x - torch.mean(x, dim=axes, keepdim=True)), dim=axes, keepdim=keepdims)
     return torch.var(x, dim=axes, correction=0, keepdim=keepdims)
-
-
-def std(x, axis=None, keepdims=False):
-    return torch.sqrt(var(x, axis=axis, keepdims=keepdims))
 
 
 def cumsum(x, axis=None):
@@ -165,44 +133,3 @@ def cumsum(x, axis=None):
     if axis is None:
         return torch.cumsum(x.reshape(-1), dim=0, dtype=dtype)
     return torch.cumsum(x, dim=single_axis(axis, x.ndim, "cumsum"), dtype=dtype)
-
-
-# ----------------------------------------------------------------------------------------------
-# Linear algebra
-
-
-def _common(operands):
-    tensors = [as_tensor(op) for op in operands]
-    target = functools.reduce(promote, [t.dtype for t in tensors])
-    return [t if t.dtype is target else t.to(target) for t in tensors]
-
-
-def matmul(x1, x2):
-    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype is x2.dtype):
-        x1, x2 = _common((x1, x2))
-    if x1.ndim == 0 or x2.ndim == 0:
-        raise ValueError(f"matmul: operands must have rank >= 1, got shapes {tuple(x1.shape)} @ {tuple(x2.shape)}; "
-                         f"use multiply for scalars.")
-    inner = x2.shape[-2] if x2.ndim > 1 else x2.shape[0]
-    if x1.shape[-1] != inner:
-        raise ValueError(f"matmul: inner dimensions differ: {tuple(x1.shape)} @ {tuple(x2.shape)} "
-                         f"({x1.shape[-1]} != {inner}).")
-    try:
-        return torch.matmul(x1, x2)
-    except RuntimeError as error:
-        if x1.ndim > 2 and x2.ndim > 2:
-            try:
-                torch.broadcast_shapes(x1.shape[:-2], x2.shape[:-2])
-            except RuntimeError:
-                raise ValueError(f"matmul: batch dimensions do not broadcast: {tuple(x1.shape)} @ "
-                                 f"{tuple(x2.shape)}.") from None
-        raise error
-
-
-def einsum(subscripts, *operands):
-    tensors = _common(operands)
-    try:
-        return torch.einsum(subscripts, *tensors)
-    except RuntimeError as error:
-        shapes = ", ".join(str(tuple(t.shape)) for t in tensors)
-        raise ValueError(f"einsum: subscripts {subscripts!r} do not fit operand shapes {shapes}: {error}") from None

@@ -1,9 +1,12 @@
 """kerafront's JAX backend: every primitive of ``kerafront.spec`` on native ``jax.Array``.
 
-Modules: ``_convert`` (dtypes, conversion, promotion), ``_math`` (creation, elementwise,
-comparisons), ``_reduce`` (reductions, matmul, einsum), ``_shape`` (shape ops, gather/scatter,
-sorting), ``_nn`` (conv, pooling), ``_random``, ``_autodiff`` (``jax.value_and_grad``/``jax.jit``)
-and ``_device``.
+Modules, by section of the spec (``spec.MODULE_MAP``): ``_creation`` (conversion, creation, cast,
+shape, dtype), ``_elementwise``, ``_comparison`` (comparisons and logic), ``_reduction``,
+``_linalg`` (matmul, einsum), ``_shape`` (shape ops, gather/scatter, sorting), ``_nn`` (conv,
+pooling), ``_random``, ``_autodiff`` (``jax.value_and_grad``, ``stop_gradient``), ``_compile``
+(``jax.jit``) and ``_device`` (the hooks). Helpers: ``_convert`` (dtypes, x64, conversion,
+promotion) and ``_cache`` (the persistent compilation cache). There is no ``_fused`` or
+``_optim``: this backend overrides no composite and has no fused optimizer update.
 
 Choices a user may meet:
 
@@ -14,37 +17,28 @@ Choices a user may meet:
 * ``compile`` is ``jax.jit`` with ``donate_argnums`` passed through. JAX's persistent compilation
   cache is on by default (``~/.cache/kerafront/jax``), so a re-run of the same model skips XLA's
   compile; ``KERAFRONT_JAX_COMPILATION_CACHE=0`` turns it off (see ``_cache``).
+* ``KERAFRONT_DEVICE`` (``cpu``, ``gpu``, ``gpu:1``) picks the default device at import.
 * On NVIDIA GPUs XLA runs float32 matmuls and convolutions in TF32 by default (as TensorFlow does,
   unlike torch); results then differ from float32 CPU results by about 1e-3 relative.
 """
 
-import os
-
-import jax
-
-if os.environ.get("KERAFRONT_JAX_ENABLE_X64", "").lower() in ("1", "true", "yes"):
-    jax.config.update("jax_enable_x64", True)
-
-from kerafront_jax import _cache  # noqa: E402
-from kerafront_jax._autodiff import compile, grad, stop_gradient, value_and_grad  # noqa: E402
-from kerafront_jax._convert import (cast, convert_to_numpy, convert_to_tensor, dtype, is_tensor,  # noqa: E402
-                                    shape, x64_enabled)
-from kerafront_jax._device import default_device, device_scope, init_from_env, list_devices  # noqa: E402
-from kerafront_jax._math import (  # noqa: E402
-    abs, add, arange, ceil, clip, cos, divide, equal, erf, exp, expm1, eye, floor, floor_divide, full,
-    greater, greater_equal, isfinite, isnan, less, less_equal, log, log1p, logical_and, logical_not,
-    logical_or, logical_xor, maximum, minimum, mod, multiply, negative, not_equal, ones, power, round,
-    rsqrt, sigmoid, sign, sin, sqrt, square, subtract, tanh, where, zeros)
-from kerafront_jax._nn import average_pool, conv, conv_transpose, max_pool  # noqa: E402
-from kerafront_jax._random import random_normal, random_shuffle, random_uniform, truncated_normal  # noqa: E402
-from kerafront_jax._reduce import (all, any, argmax, argmin, cumsum, einsum, matmul, max, mean, min,  # noqa: E402
-                                   prod, std, sum, var)
-from kerafront_jax._shape import (  # noqa: E402
-    argsort, broadcast_to, concatenate, expand_dims, flip, pad, repeat, reshape, scatter, slice, sort, split,
-    squeeze, stack, take, take_along_axis, tile, top_k, transpose)
-
-name = "jax"
-compiled_functions_take_numpy = True  # jax.jit transfers host arrays itself, ~10x cheaper than device_put
-
-init_from_env()
-_cache.init_from_env()
+# _convert first: it applies KERAFRONT_JAX_ENABLE_X64; _cache and _device configure JAX on import.
+from kerafront_jax._convert import x64_enabled
+from kerafront_jax import _cache  # noqa: F401
+from kerafront_jax._autodiff import stop_gradient, value_and_grad
+from kerafront_jax._comparison import (equal, greater, greater_equal, isfinite, isnan, less, less_equal,
+                                       logical_and, logical_not, logical_or, logical_xor, not_equal)
+from kerafront_jax._compile import compile, compiled_functions_take_numpy
+from kerafront_jax._creation import (arange, cast, convert_to_numpy, convert_to_tensor, dtype, eye, full,
+                                     is_tensor, ones, shape, zeros)
+from kerafront_jax._device import default_device, device_scope, list_devices, name
+from kerafront_jax._elementwise import (abs, add, ceil, clip, cos, divide, erf, exp, expm1, floor, floor_divide,
+                                        log, log1p, maximum, minimum, mod, multiply, negative, power, round,
+                                        rsqrt, sigmoid, sign, sin, sqrt, square, subtract, tanh, where)
+from kerafront_jax._linalg import einsum, matmul
+from kerafront_jax._nn import average_pool, conv, conv_transpose, max_pool
+from kerafront_jax._random import random_normal, random_shuffle, random_uniform, truncated_normal
+from kerafront_jax._reduction import (all, any, argmax, argmin, cumsum, max, mean, min, prod, sum, var)
+from kerafront_jax._shape import (argsort, broadcast_to, concatenate, expand_dims, flip, pad, repeat, reshape,
+                                  scatter, slice, sort, split, squeeze, stack, take, take_along_axis, tile, top_k,
+                                  transpose)

@@ -1,4 +1,9 @@
-"""Autodiff and compilation: JAX's own transformations, plus kerafront's error for non-scalar losses.
+"""Autodiff: ``jax.value_and_grad`` and ``lax.stop_gradient``, with kerafront's argument and value checks.
+
+Differentiated arguments must hold float leaves and ``fn`` must return a scalar; both raise
+kerafront's error (naming the argument or the shape) before JAX's own.
+
+``grad`` is the composite ``kerafront.ops.grad`` (from ``value_and_grad``); ``compile`` is in ``_compile``.
 
 Pytrees: ``kerafront.tree`` treats dicts (sorted keys), lists, tuples and namedtuples as nodes and
 ``None`` as an empty subtree, exactly as JAX does, so arguments and gradients pass through
@@ -11,7 +16,9 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from kerafront_jax._convert import tensor
+from kerafront.dtypes import FLOAT_DTYPES
+
+from kerafront_jax._convert import dtype_name, tensor, to_array
 
 
 def _scalar_checked(fn, has_aux, op):
@@ -36,19 +43,33 @@ def _scalar_checked(fn, has_aux, op):
     return checked
 
 
+def _check_float_arguments(args, argnums):
+    """Raise kerafront's ``TypeError`` for a non-float leaf in a differentiated argument (JAX's own
+    error names neither the argument nor the fix)."""
+    for n in (argnums,) if isinstance(argnums, int) else argnums:
+        if not -len(args) <= n < len(args):
+            continue  # JAX raises its own error for argnums out of range
+        for leaf in jax.tree_util.tree_leaves(args[n]):
+            if isinstance(leaf, float):
+                continue
+            name = dtype_name(leaf.dtype) if hasattr(leaf, "dtype") else dtype_name(to_array(leaf).dtype)
+            if name not in FLOAT_DTYPES:
+                raise TypeError(f"value_and_grad: can only differentiate with respect to float tensors; argument "
+                                f"{n} has a leaf of dtype {name}. Cast it to a float dtype or pass it through "
+                                f"another (non-differentiated) argument.")
+
+
 def value_and_grad(fn, argnums=0, has_aux=False):
-    return jax.value_and_grad(_scalar_checked(fn, has_aux, "value_and_grad"), argnums=argnums, has_aux=has_aux)
+    transformed = jax.value_and_grad(_scalar_checked(fn, has_aux, "value_and_grad"), argnums=argnums,
+                                     has_aux=has_aux)
 
+    @functools.wraps(fn)
+    def value_and_grads(*args, **kwargs):
+        _check_float_arguments(args, argnums)
+        return transformed(*args, **kwargs)
 
-def grad(fn, argnums=0, has_aux=False):
-    return jax.grad(_scalar_checked(fn, has_aux, "grad"), argnums=argnums, has_aux=has_aux)
+    return value_and_grads
 
 
 def stop_gradient(x):
     return lax.stop_gradient(tensor(x))
-
-
-def compile(fn, donate_argnums=()):
-    """``jax.jit(fn)``; the buffers of ``donate_argnums`` arguments may be reused for the outputs
-    (the trainer donates the state it replaces), so callers must not read them afterwards."""
-    return jax.jit(fn, donate_argnums=donate_argnums)

@@ -4,7 +4,7 @@ XLA needs 0.4-1 s on a 2-core CPU to compile even a small training step, once pe
 again in every new process. With the cache, a re-run of the same model (the usual edit-and-rerun
 loop) loads the compiled steps from disk instead (about 10 ms each).
 
-``KERAFRONT_JAX_COMPILATION_CACHE`` (read at import): unset or ``1`` uses
+``KERAFRONT_JAX_COMPILATION_CACHE`` (read when this module is imported): unset or ``1`` uses
 ``~/.cache/kerafront/jax``; ``0`` (or ``false``/``off``) turns it off; anything else is the
 directory to use. A cache the user configured for JAX itself (``JAX_COMPILATION_CACHE_DIR`` or
 ``jax.config.update("jax_compilation_cache_dir", ...)`` before importing kerafront) is left alone.
@@ -15,6 +15,8 @@ ops), and the cache is capped at 1 GiB (JAX evicts the least recently used entri
 import os
 
 import jax
+
+from kerafront import config
 
 _OFF = ("0", "false", "off", "no")
 MIN_COMPILE_SECONDS = 0.1
@@ -27,7 +29,7 @@ def default_directory():
 
 def init_from_env():
     """Configure the cache as the module docstring says; returns the directory used, or None."""
-    setting = os.environ.get("KERAFRONT_JAX_COMPILATION_CACHE", "").strip()
+    setting = config.environ("KERAFRONT_JAX_COMPILATION_CACHE")
     if setting.lower() in _OFF:
         return None
     if os.environ.get("JAX_COMPILATION_CACHE_DIR") or jax.config.jax_compilation_cache_dir:
@@ -39,3 +41,6 @@ def init_from_env():
     if "JAX_COMPILATION_CACHE_MAX_SIZE" not in os.environ and jax.config.jax_compilation_cache_max_size == -1:
         jax.config.update("jax_compilation_cache_max_size", MAX_BYTES)
     return directory
+
+
+active_directory = init_from_env()  # configured once, when the backend is imported

@@ -16,11 +16,13 @@ Python scalar becomes as a ``jax.jit`` argument or through ``jnp.asarray(2.0)``)
 Python scalar it came from, so ``compile(f)(x, 0.5)`` promotes like ``f(x, 0.5)``.
 """
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from kerafront import config
+from kerafront import config, spec_rules
 from kerafront.dtypes import ALL_DTYPES, FLOAT_DTYPES, result_type, standardize_dtype
 
 if config.environ_flag("KERAFRONT_JAX_ENABLE_X64"):
@@ -46,18 +48,26 @@ def _x64_error(op, name):
         f"or JAX_ENABLE_X64=1 (or jax.config.update('jax_enable_x64', True)), or use a 32-bit dtype.")
 
 
+def _standard_name(dtype, op):
+    """``kerafront.dtypes.standardize_dtype`` with ``op`` named in its ``TypeError``."""
+    try:
+        return standardize_dtype(dtype)
+    except TypeError as error:
+        raise TypeError(f"{op}: {error}") from None
+
+
 def jax_dtype(dtype, op="cast"):
     """The ``jnp.dtype`` for a kerafront dtype (string or framework dtype); 64-bit needs x64."""
-    name = dtype if dtype in _JAX_DTYPES else standardize_dtype(dtype)
+    name = dtype if dtype in _JAX_DTYPES else _standard_name(dtype, op)
     if name in _WIDE and not x64_enabled():
         raise _x64_error(op, name)
     return _JAX_DTYPES[name]
 
 
-def dtype_name(dt):
+def dtype_name(dt, op="dtype"):
     """kerafront name of a NumPy/JAX dtype object."""
     name = _NAMES.get(dt)
-    return name if name is not None else standardize_dtype(dt)
+    return name if name is not None else _standard_name(dt, op)
 
 
 def floatx_dtype(op="floatx"):
@@ -100,17 +110,17 @@ def to_array(x, target=None, op="convert_to_tensor"):
     else:
         array = x if isinstance(x, (np.ndarray, np.generic)) else np.asarray(x)
         if target is None:
-            target = jax_dtype(dtype_name(array.dtype), op)
+            target = jax_dtype(dtype_name(array.dtype, op), op)
     # Cast on the host, then transfer: device_put does not compile per shape as jnp.asarray does.
     return jax.device_put(np.asarray(array if array.dtype == target else array.astype(target)))
 
 
-def value_dtype(x):
+def value_dtype(x, op="dtype"):
     """kerafront dtype name of an array or NumPy value (its own dtype), or of what ``to_array`` makes
     of other data; Python scalars are the caller's case (they are weak in promotion)."""
     if isinstance(x, (Array, np.ndarray, np.generic)):
-        return dtype_name(x.dtype)
-    return dtype_name(to_array(x).dtype)
+        return dtype_name(x.dtype, op)
+    return dtype_name(to_array(x, op=op).dtype, op)
 
 
 def tensor(x):
@@ -141,7 +151,7 @@ def promote_all(xs, op="promotion", keep_scalars=False):
         elif isinstance(x, Array) and x.weak_type:  # a Python scalar that went through JAX (e.g. a jit argument)
             weak.append(float if x.dtype in FLOATS else bool if x.dtype == _JAX_DTYPES["bool"] else int)
         else:
-            strong.append(value_dtype(x))
+            strong.append(value_dtype(x, op))
     target = jax_dtype(result_type(*strong, weak=tuple(weak), floatx=config.floatx()), op)
     keep_scalars = keep_scalars and bool(strong)  # Python scalars alone: JAX's defaults would depend on x64
     out = []
@@ -164,3 +174,25 @@ def float_tensor(x):
     """``x`` as an array of a float dtype: integer and bool inputs compute in floatx."""
     x = tensor(x)
     return x if x.dtype in FLOATS else x.astype(floatx_dtype())
+
+
+def names_broadcast_errors(fn):
+    """Decorator of an op on several operands: shapes that do not broadcast raise ``ValueError`` naming it.
+
+    JAX's own error (a ``TypeError`` or ``ValueError`` naming its internal primitive) is caught, so
+    the fast path runs no check, and replaced when the operands' shapes do not broadcast; any other
+    error passes unchanged.
+    """
+    op = fn.__name__
+
+    @functools.wraps(fn)
+    def checked(*args):
+        try:
+            return fn(*args)
+        except (TypeError, ValueError):
+            shapes = [np.shape(x) for x in args]
+            if spec_rules.broadcastable(shapes):
+                raise
+            raise spec_rules.broadcast_error(op, shapes) from None
+
+    return checked

@@ -1,29 +1,21 @@
-"""Device placement: kerafront's device names mapped onto ``jax.devices()``.
+"""Device hooks (``name``, ``device_scope``, ``default_device``, ``list_devices``) on ``jax.devices()``.
 
-Names are ``"cpu"``, ``"gpu"`` (= ``"gpu:0"``), ``"gpu:1"``...; ``"cuda"`` is an alias of ``"gpu"``.
-JAX itself puts new arrays on its first GPU when it sees one, else on the CPU; ``KERAFRONT_DEVICE``
-(read once, at import) overrides that through ``jax_default_device``, and ``device_scope`` through
-``jax.default_device`` for the body of a ``with`` block.
+Names are parsed by ``kerafront.config.parse_device``: ``"cpu"``, ``"gpu"`` (= ``"gpu:0"``),
+``"gpu:1"``..., ``"cuda"`` as an alias of ``"gpu"``, TensorFlow's ``"/device:GPU:0"``. JAX itself
+puts new arrays on its first GPU when it sees one, else on the CPU; ``KERAFRONT_DEVICE`` (applied
+once, when this module is imported) overrides that through ``jax_default_device``, and
+``device_scope`` through ``jax.default_device`` for the body of a ``with`` block.
 """
 
 import contextlib
-import os
 
 import jax
 
-_ALIASES = {"cuda": "gpu"}
+from kerafront import config
+
+name = "jax"
+
 _scope_stack = []
-_env_device = None
-
-
-def _parse(name, where):
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"{where}: expected a device name such as 'cpu', 'gpu' or 'gpu:1', got {name!r}.")
-    platform, _, index = name.strip().lower().partition(":")
-    platform = _ALIASES.get(platform, platform)
-    if index and not index.isdigit():
-        raise ValueError(f"{where}: bad device index in {name!r}; expected e.g. 'gpu:1'.")
-    return platform, int(index or 0)
 
 
 def _platform_devices(platform):
@@ -33,14 +25,18 @@ def _platform_devices(platform):
         return []
 
 
-def resolve(name, where="device_scope"):
-    """The ``jax.Device`` for a kerafront device name; ``ValueError`` naming the available ones."""
-    platform, index = _parse(name, where)
-    devices = _platform_devices(platform)
+def _device(kind, index, where, requested):
+    devices = _platform_devices(kind)
     if index >= len(devices):
-        raise ValueError(f"{where}: JAX has no device {name!r}; available: {', '.join(list_devices())}. "
+        raise ValueError(f"{where}: JAX has no device {requested!r}; available: {', '.join(list_devices())}. "
                          f"(A GPU needs a CUDA build of jaxlib, e.g. pip install \"jax[cuda12]\".)")
     return devices[index]
+
+
+def resolve(device, where="device_scope"):
+    """The ``jax.Device`` for a kerafront device name; ``ValueError`` naming the available ones."""
+    kind, index = config.parse_device(device, where)
+    return _device(kind, index, where, device)
 
 
 def device_name(device):
@@ -62,7 +58,7 @@ def default_device():
     """Name of the device new tensors go to: the innermost scope, else KERAFRONT_DEVICE, else JAX's first."""
     if _scope_stack:
         return device_name(_scope_stack[-1])
-    return device_name(_env_device if _env_device is not None else jax.devices()[0])
+    return device_name(_requested_device if _requested_device is not None else jax.devices()[0])
 
 
 @contextlib.contextmanager
@@ -77,10 +73,15 @@ def device_scope(name):
         _scope_stack.pop()
 
 
-def init_from_env():
-    """Apply ``KERAFRONT_DEVICE`` (if set) as JAX's default device; called once at import."""
-    global _env_device
-    name = os.environ.get("KERAFRONT_DEVICE")
-    if name:
-        _env_device = resolve(name, "KERAFRONT_DEVICE")
-        jax.config.update("jax_default_device", _env_device)
+def _apply_requested_device():
+    """``KERAFRONT_DEVICE`` (if set) as JAX's default device, or None."""
+    requested = config.requested_device()
+    if requested is None:
+        return None
+    kind, index = requested
+    device = _device(kind, index, "KERAFRONT_DEVICE", config.environ("KERAFRONT_DEVICE"))
+    jax.config.update("jax_default_device", device)
+    return device
+
+
+_requested_device = _apply_requested_device()

@@ -4,14 +4,16 @@ Where JAX's gradients differ from ``spec.KINK_RULES``, the rule is rebuilt here:
 gradient of ``maximum``/``minimum``/``clip`` evenly at ties (the spec sends it to ``x1`` / keeps 1
 on the closed interval) and gives ``abs`` a gradient of 1 at 0 (the spec: 0). Unary float math on
 integer inputs computes in floatx; ``abs``, ``sign``, ``negative``, ``square`` and the rounding ops
-keep an integer dtype.
+keep an integer dtype. Operands whose shapes do not broadcast raise ``ValueError`` naming the op
+(``names_broadcast_errors``).
 """
 
 import jax
 import jax.numpy as jnp
 from jax import lax
 
-from kerafront_jax._convert import FLOATS, array_dtype, float_tensor, floatx_dtype, promote, promote_all, tensor
+from kerafront_jax._convert import (FLOATS, array_dtype, float_tensor, floatx_dtype, names_broadcast_errors, promote,
+                                    promote_all, tensor)
 
 _SCALARS = (int, float)
 
@@ -19,21 +21,25 @@ _SCALARS = (int, float)
 # Binary arithmetic (promotion per kerafront.dtypes; same-dtype arrays skip it)
 
 
+@names_broadcast_errors
 def add(x1, x2):
     x1, x2 = promote(x1, x2, "add")
     return jnp.add(x1, x2)
 
 
+@names_broadcast_errors
 def subtract(x1, x2):
     x1, x2 = promote(x1, x2, "subtract")
     return jnp.subtract(x1, x2)
 
 
+@names_broadcast_errors
 def multiply(x1, x2):
     x1, x2 = promote(x1, x2, "multiply")
     return jnp.multiply(x1, x2)
 
 
+@names_broadcast_errors
 def divide(x1, x2):
     x1, x2 = promote(x1, x2, "divide")
     if array_dtype(x1, x2) not in FLOATS:  # integers divide in floatx (a Python int stays weak)
@@ -42,16 +48,19 @@ def divide(x1, x2):
     return jnp.true_divide(x1, x2)
 
 
+@names_broadcast_errors
 def floor_divide(x1, x2):
     x1, x2 = promote(x1, x2, "floor_divide")
     return jnp.floor_divide(x1, x2)
 
 
+@names_broadcast_errors
 def mod(x1, x2):
     x1, x2 = promote(x1, x2, "mod")
     return jnp.remainder(x1, x2)
 
 
+@names_broadcast_errors
 def power(x1, x2):
     if isinstance(x2, int) and not isinstance(x2, bool) and isinstance(x1, jax.Array) and x1.dtype in FLOATS:
         return lax.integer_pow(x1, x2)  # exact and cheap, like x ** 3 in plain JAX
@@ -78,18 +87,21 @@ def _clip(x, x_min, x_max):
     return jnp.where(low > x_max, x_max, low)
 
 
+@names_broadcast_errors
 def maximum(x1, x2):
     """Max; ties send the gradient to ``x1``; NaN in either operand propagates."""
     x1, x2 = promote(x1, x2, "maximum")
     return _maximum_float(x1, x2) if array_dtype(x1, x2) in FLOATS else jnp.maximum(x1, x2)
 
 
+@names_broadcast_errors
 def minimum(x1, x2):
     """Min; ties send the gradient to ``x1``; NaN in either operand propagates."""
     x1, x2 = promote(x1, x2, "minimum")
     return _minimum_float(x1, x2) if array_dtype(x1, x2) in FLOATS else jnp.minimum(x1, x2)
 
 
+@names_broadcast_errors
 def clip(x, x_min, x_max):
     """``min(max(x, x_min), x_max)`` (so ``x_max`` wins when ``x_min > x_max``, as NumPy);
     the gradient w.r.t. ``x`` is 1 on the closed interval."""
@@ -99,6 +111,7 @@ def clip(x, x_min, x_max):
     return _clip(x, x_min, x_max)
 
 
+@names_broadcast_errors
 def where(condition, x1, x2):
     condition = tensor(condition)
     if condition.dtype != jnp.bool_:

@@ -12,6 +12,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from kerafront.spec_rules import single_axis
+
 from kerafront_jax._convert import FLOATS, floatx_dtype, jax_dtype, tensor
 
 _UINT32 = jnp.dtype("uint32")
@@ -97,6 +99,5 @@ def truncated_normal(shape, seed, mean=0.0, stddev=1.0, dtype=None):
 
 def random_shuffle(x, seed, axis=0):
     x = tensor(x)
-    if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
-        raise ValueError(f"random_shuffle: axis {axis} is out of bounds for shape {tuple(x.shape)}.")
-    return _permutation(_key_data(seed, "random_shuffle"), x, axis % x.ndim)
+    axis = single_axis(axis, x.ndim, "random_shuffle")
+    return _permutation(_key_data(seed, "random_shuffle"), x, axis)

@@ -15,8 +15,9 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from kerafront.spec_rules import normalize_axis, single_axis
+
 from kerafront_jax._convert import promote_all, tensor
-from kerafront_jax._reduce import normalize_axis
 
 _INT32 = jnp.dtype("int32")
 _INTS = (int, np.integer)
@@ -97,7 +98,7 @@ def _same_dtype(xs, op):
 def concatenate(xs, axis=0):
     xs = _same_dtype(xs, "concatenate")
     rank = xs[0].ndim
-    axis = normalize_axis(axis, rank, "concatenate")[0]
+    axis = single_axis(axis, rank, "concatenate")
     for x in xs:
         if x.ndim != rank or builtins.any(x.shape[d] != xs[0].shape[d] for d in range(rank) if d != axis):
             shapes = [tuple(t.shape) for t in xs]
@@ -109,13 +110,12 @@ def stack(xs, axis=0):
     xs = _same_dtype(xs, "stack")
     if builtins.any(x.shape != xs[0].shape for x in xs):
         raise ValueError(f"stack: all tensors need the same shape, got {[tuple(x.shape) for x in xs]}.")
-    normalize_axis(axis, xs[0].ndim + 1, "stack")
-    return jnp.stack(xs, axis=axis)
+    return jnp.stack(xs, axis=single_axis(axis, xs[0].ndim + 1, "stack"))
 
 
 def split(x, indices_or_sections, axis=0):
     x = tensor(x)
-    axis = normalize_axis(axis, x.ndim, "split")[0]
+    axis = single_axis(axis, x.ndim, "split")
     if isinstance(indices_or_sections, _INTS):
         sections = int(indices_or_sections)
         if sections <= 0 or x.shape[axis] % sections:
@@ -132,7 +132,7 @@ def tile(x, repeats):
 def repeat(x, repeats, axis=None):
     x = tensor(x)
     if axis is not None:
-        axis = normalize_axis(axis, x.ndim, "repeat")[0]
+        axis = single_axis(axis, x.ndim, "repeat")
     return jnp.repeat(x, repeats, axis=axis)
 
 
@@ -199,7 +199,7 @@ def take(x, indices, axis=None):
     indices = _indices(indices, "take")
     if axis is None:
         x, axis = x.reshape(-1), 0
-    axis = normalize_axis(axis, x.ndim, "take")[0]
+    axis = single_axis(axis, x.ndim, "take")
     size = x.shape[axis]
     _check_bounds(indices, size, "take", tuple(x.shape))
     return _take(x, indices, axis)
@@ -219,7 +219,7 @@ def take_along_axis(x, indices, axis=None):
     if indices.ndim != x.ndim:
         raise ValueError(f"take_along_axis: indices need the rank of x: x {tuple(x.shape)}, "
                          f"indices {tuple(indices.shape)}.")
-    axis = normalize_axis(axis, x.ndim, "take_along_axis")[0]
+    axis = single_axis(axis, x.ndim, "take_along_axis")
     _check_bounds(indices, x.shape[axis], "take_along_axis", tuple(x.shape))
     return jnp.take_along_axis(x, jnp.asarray(indices), axis=axis, mode="clip", wrap_negative_indices=True)
 
@@ -243,14 +243,14 @@ def scatter(indices, values, shape):
 def sort(x, axis=-1):
     x = tensor(x)
     if axis is not None:
-        axis = normalize_axis(axis, x.ndim, "sort")[0]
+        axis = single_axis(axis, x.ndim, "sort")
     return jnp.sort(x, axis=axis, stable=True)
 
 
 def argsort(x, axis=-1):
     x = tensor(x)
     if axis is not None:
-        axis = normalize_axis(axis, x.ndim, "argsort")[0]
+        axis = single_axis(axis, x.ndim, "argsort")
     return jnp.argsort(x, axis=axis, stable=True).astype(_INT32)
 
 

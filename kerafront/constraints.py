@@ -2,7 +2,7 @@
 update (the variable's ``.constraint``). Keras 3's formulas; ``epsilon`` is ``kerafront.config.epsilon()``.
 """
 
-from kerafront import config, ops
+from kerafront import _lookup, config, ops
 
 __all__ = ["Constraint", "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm", "get", "serialize", "deserialize"]
 
@@ -11,18 +11,11 @@ def _axis(axis):
     return tuple(axis) if isinstance(axis, (list, tuple)) else axis
 
 
-class Constraint:
+class Constraint(_lookup.Configurable):
     """Base class: ``__call__(w)`` returns the constrained tensor (identity here)."""
 
     def __call__(self, w):
         return w
-
-    def get_config(self):
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
 
 def _norms(w, axis):
@@ -85,26 +78,18 @@ _ALIASES = {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm, "min_
 
 
 def serialize(constraint):
-    from kerafront.saving import serialization
-    return serialization.serialize(constraint)
+    return _lookup.serialize(constraint)
 
 
 def deserialize(config, custom_objects=None):
-    from kerafront.saving import serialization
-    return serialization.deserialize(config, custom_objects=custom_objects)
+    return _lookup.deserialize(config, custom_objects)
 
 
 def get(identifier):
-    """A constraint from a name (``"max_norm"``), a config dict, an instance or a callable; ``None`` -> ``None``."""
-    if identifier is None or isinstance(identifier, Constraint):
-        return identifier
-    if isinstance(identifier, str):
-        cls = _ALIASES.get(identifier) or {c.__name__: c for c in _ALIASES.values()}.get(identifier)
-        if cls is None:
-            raise ValueError(f"Unknown constraint {identifier!r}. Known names: {', '.join(sorted(_ALIASES))}.")
-        return cls()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret constraint {identifier!r}: expected a name, a config dict or a callable.")
+    """A constraint from a name (``"max_norm"`` or ``"MaxNorm"``), a config dict, an instance or a callable;
+    ``None`` -> ``None``."""
+    return _lookup.get_callable(identifier, Constraint, "constraint", _find, _ALIASES)
+
+
+def _find(name):
+    return _ALIASES.get(name) or {c.__name__: c for c in _ALIASES.values()}.get(name)

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from kerafront import config, ops
+from kerafront import _lookup, config, ops
 from kerafront import random as kf_random
 
 __all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal",
@@ -27,7 +27,7 @@ __all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUn
 _TRUNCATED_STD = 0.87962566103423978
 
 
-class Initializer:
+class Initializer(_lookup.Configurable):
     """Base class: subclasses implement ``numpy(shape)``; ``get_config`` returns constructor arguments."""
 
     seed = None
@@ -40,13 +40,6 @@ class Initializer:
 
     def _rng(self):
         return np.random.default_rng(self.seed) if self.seed is not None else kf_random.global_rng()
-
-    def get_config(self):
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
     def __repr__(self):
         return f"{type(self).__name__}({self.get_config()})"
@@ -239,39 +232,23 @@ _ALIASES = {
 
 
 def serialize(initializer):
-    from kerafront.saving import serialization
-    return serialization.serialize(initializer)
+    return _lookup.serialize(initializer)
 
 
 def deserialize(config, custom_objects=None):
-    from kerafront.saving import serialization
-    return serialization.deserialize(config, custom_objects=custom_objects)
+    return _lookup.deserialize(config, custom_objects)
 
 
 def get(identifier):
-    """An initializer from a name (``"he_normal"``, ``"HeNormal"``), a config dict, an instance or a
-    callable ``(shape, dtype)``; ``None`` gives ``None``."""
-    if identifier is None or isinstance(identifier, Initializer):
-        return identifier
-    if isinstance(identifier, str):
-        cls = _ALIASES.get(identifier) or _ALIASES.get(identifier.lower())
-        if cls is None:
-            obj = _lookup(identifier)
-            if obj is None:
-                raise ValueError(f"Unknown initializer {identifier!r}. Known names: {', '.join(sorted(_ALIASES))}.")
-            return obj() if isinstance(obj, type) else obj
-        return cls()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret initializer {identifier!r}: expected a name, a config dict, an "
-                     "Initializer or a callable (shape, dtype).")
+    """An initializer from a name (``"he_normal"``, ``"HeNormal"``, a registered name), a config dict, an
+    instance or a callable ``(shape, dtype)``; ``None`` gives ``None``."""
+    return _lookup.get_callable(identifier, Initializer, "initializer", _find, _ALIASES,
+                                expected="a name, a config dict, an Initializer or a callable (shape, dtype)")
 
 
-def _lookup(name):
+def _find(name):
     from kerafront.saving import serialization
-    obj = serialization.get_registered_object(name)
+    obj = _ALIASES.get(name) or _ALIASES.get(name.lower()) or serialization.get_registered_object(name)
     if obj is not None and isinstance(obj, type) and not issubclass(obj, Initializer):
         return None
     return obj

@@ -4,23 +4,16 @@ Keras 3's defaults: ``L1(l1=0.01)``, ``L2(l2=0.01)``, ``L1L2(l1=0.0, l2=0.0)``. 
 ``l2 * sum(w ** 2)`` (no factor 1/2).
 """
 
-from kerafront import ops
+from kerafront import _lookup, ops
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "get", "serialize", "deserialize"]
 
 
-class Regularizer:
+class Regularizer(_lookup.Configurable):
     """Base class: ``__call__(x)`` returns a scalar tensor; ``get_config`` its arguments."""
 
     def __call__(self, x):
         return ops.zeros((), dtype=ops.dtype(x))
-
-    def get_config(self):
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
     def __repr__(self):
         return f"{type(self).__name__}({self.get_config()})"
@@ -82,26 +75,18 @@ _ALIASES = {"l1": L1, "l2": L2, "l1_l2": L1L2, "l1l2": L1L2}
 
 
 def serialize(regularizer):
-    from kerafront.saving import serialization
-    return serialization.serialize(regularizer)
+    return _lookup.serialize(regularizer)
 
 
 def deserialize(config, custom_objects=None):
-    from kerafront.saving import serialization
-    return serialization.deserialize(config, custom_objects=custom_objects)
+    return _lookup.deserialize(config, custom_objects)
 
 
 def get(identifier):
-    """A regularizer from a name (``"l2"``), a config dict, an instance or a callable; ``None`` -> ``None``."""
-    if identifier is None or isinstance(identifier, Regularizer):
-        return identifier
-    if isinstance(identifier, str):
-        cls = _ALIASES.get(identifier.lower()) or {c.__name__: c for c in (L1, L2, L1L2)}.get(identifier)
-        if cls is None:
-            raise ValueError(f"Unknown regularizer {identifier!r}. Known names: {', '.join(sorted(_ALIASES))}.")
-        return cls()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer {identifier!r}: expected a name, a config dict or a callable.")
+    """A regularizer from a name (``"l2"``, any case, or a class name), a config dict, an instance or a
+    callable; ``None`` -> ``None``."""
+    return _lookup.get_callable(identifier, Regularizer, "regularizer", _find, _ALIASES)
+
+
+def _find(name):
+    return _ALIASES.get(name.lower()) or {c.__name__: c for c in (L1, L2, L1L2)}.get(name)

@@ -316,3 +316,9 @@ def test_constraints_apply_after_the_update_also_statelessly():
     new_values, _ = optimizer.stateless_apply([v.value for v in optimizer.variables],
                                               [np.array([-1.0, 20.0], "float32")], [variable.value])
     np.testing.assert_allclose(kerafront.ops.convert_to_numpy(new_values[0]), [0.1, 0.0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["Adamax", "Nadam"])
+def test_unknown_argument_names_the_optimizer(name):
+    with pytest.raises(TypeError, match=rf"^{name}: unexpected keyword argument\(s\) \['betta_1'\]"):
+        getattr(kerafront.optimizers, name)(betta_1=0.8)

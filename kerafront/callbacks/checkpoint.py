@@ -5,11 +5,10 @@ import warnings
 
 import numpy as np
 
-from kerafront.callbacks.callback import Callback
-from kerafront.callbacks.early_stopping import resolve_mode
+from kerafront.callbacks.monitor import MonitorCallback
 
 
-class ModelCheckpoint(Callback):
+class ModelCheckpoint(MonitorCallback):
     """Save after each epoch (``save_freq="epoch"``) or every ``save_freq`` batches.
 
     ``filepath`` may hold format fields filled from the epoch and logs, e.g.
@@ -21,13 +20,11 @@ class ModelCheckpoint(Callback):
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
                  mode="auto", save_freq="epoch", initial_value_threshold=None):
-        super().__init__()
+        super().__init__(monitor, mode)
         self.filepath = os.fspath(filepath)
-        self.monitor = monitor
         self.verbose = verbose
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
-        self.mode = resolve_mode(mode, monitor)
         if save_freq != "epoch" and not (isinstance(save_freq, int) and save_freq > 0):
             raise ValueError(f"ModelCheckpoint: save_freq must be 'epoch' or a positive int, got {save_freq!r}.")
         self.save_freq = save_freq
@@ -59,8 +56,7 @@ class ModelCheckpoint(Callback):
                 return
             if np.isnan(current):
                 return
-            improved = self.best is None or (current < self.best if self.mode == "min" else current > self.best)
-            if not improved:
+            if not self._is_improvement(current, self.best):
                 return
             if self.verbose:
                 print(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best} to {current}, saving to {path}")

@@ -4,20 +4,10 @@ import warnings
 
 import numpy as np
 
-from kerafront.callbacks.callback import Callback
+from kerafront.callbacks.monitor import MonitorCallback
 
 
-def resolve_mode(mode, monitor):
-    """'min' or 'max' for ``mode`` ('auto' guesses from the monitor's name, as Keras does)."""
-    if mode not in ("auto", "min", "max"):
-        raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}.")
-    if mode != "auto":
-        return mode
-    name = monitor.removeprefix("val_")
-    return "max" if any(k in name for k in ("acc", "auc", "precision", "recall", "f1")) else "min"
-
-
-class EarlyStopping(Callback):
+class EarlyStopping(MonitorCallback):
     """Stop training after ``patience`` epochs without an improvement larger than ``min_delta``.
 
     ``restore_best_weights=True`` puts back the weights of the best epoch when it stops (or at the end
@@ -26,23 +16,14 @@ class EarlyStopping(Callback):
 
     def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, verbose=0, mode="auto", baseline=None,
                  restore_best_weights=False, start_from_epoch=0):
-        super().__init__()
-        self.monitor = monitor
+        super().__init__(monitor, mode)
         self.min_delta = abs(min_delta)
         self.patience = patience
         self.verbose = verbose
-        self.mode = resolve_mode(mode, monitor)
         self.baseline = baseline
         self.restore_best_weights = restore_best_weights
         self.start_from_epoch = start_from_epoch
         self.stopped_epoch = 0
-
-    def _improved(self, current, reference):
-        if reference is None:
-            return True
-        if self.mode == "min":
-            return current < reference - self.min_delta
-        return current > reference + self.min_delta
 
     def on_train_begin(self, logs=None):
         self.wait = 0
@@ -62,12 +43,12 @@ class EarlyStopping(Callback):
         if self.restore_best_weights and self.best_weights is None:
             self.best_weights = self.model.get_weights()
         self.wait += 1
-        if self._improved(current, self.best):
+        if self._is_improvement(current, self.best, self.min_delta):
             self.best = current
             self.best_epoch = epoch
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
-            if self.baseline is None or self._improved(current, self.baseline):
+            if self.baseline is None or self._is_improvement(current, self.baseline, self.min_delta):
                 self.wait = 0
             return
         if self.wait >= self.patience and epoch > 0:

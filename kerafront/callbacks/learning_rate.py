@@ -3,7 +3,7 @@
 import numpy as np
 
 from kerafront.callbacks.callback import Callback
-from kerafront.callbacks.early_stopping import resolve_mode
+from kerafront.callbacks.monitor import MonitorCallback
 
 
 def _get_lr(model):
@@ -43,32 +43,23 @@ class LearningRateScheduler(Callback):
             logs["learning_rate"] = _get_lr(self.model)
 
 
-class ReduceLROnPlateau(Callback):
+class ReduceLROnPlateau(MonitorCallback):
     """Multiply the learning rate by ``factor`` after ``patience`` epochs without improvement."""
 
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto", min_delta=1e-4,
                  cooldown=0, min_lr=0.0):
-        super().__init__()
         if factor >= 1.0:
             raise ValueError(f"ReduceLROnPlateau: factor must be < 1, got {factor}.")
-        self.monitor = monitor
+        super().__init__(monitor, mode)
         self.factor = factor
         self.patience = patience
         self.verbose = verbose
-        self.mode = resolve_mode(mode, monitor)
         self.min_delta = min_delta
         self.cooldown = cooldown
         self.min_lr = min_lr
         self.best = None
         self.wait = 0
         self.cooldown_counter = 0
-
-    def _improved(self, current):
-        if self.best is None:
-            return True
-        if self.mode == "min":
-            return current < self.best - self.min_delta
-        return current > self.best + self.min_delta
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
@@ -79,7 +70,7 @@ class ReduceLROnPlateau(Callback):
         if self.cooldown_counter > 0:
             self.cooldown_counter -= 1
             self.wait = 0
-        if self._improved(current):
+        if self._is_improvement(current, self.best, self.min_delta):
             self.best = current
             self.wait = 0
             return

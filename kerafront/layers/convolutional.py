@@ -7,14 +7,14 @@ filters)`` for convolutions and ``(*kernel_size, filters, in)`` for transposed o
 pads like TensorFlow (the extra row/column at the end), on every backend.
 """
 
-from kerafront import activations, constraints, initializers, ops, regularizers
+from kerafront import ops
 from kerafront.layers import _utils
+from kerafront.layers._kernel_bias import KernelBiasMixin
 from kerafront.layers.input_spec import InputSpec
 from kerafront.layers.layer import Layer
-from kerafront.saving.serialization import serialize
 
 
-class BaseConv(Layer):
+class BaseConv(KernelBiasMixin, Layer):
     """Shared machinery of ``rank``-D convolutions (argument checks, bias, output shapes, config)."""
 
     rank = 2
@@ -43,14 +43,8 @@ class BaseConv(Layer):
         if filters is not None and filters % groups:
             raise ValueError(f"{cls}: filters ({filters}) must be divisible by groups ({groups}).")
         self.groups = groups
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self._init_kernel_bias(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                               bias_regularizer, kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def _input_channels(self, input_shape):
@@ -66,13 +60,7 @@ class BaseConv(Layer):
         if channels % self.groups:
             raise ValueError(f'{type(self).__name__} "{self.name}": input channels ({channels}) must be divisible by '
                              f"groups ({self.groups}); input shape {input_shape}.")
-        self.kernel = self.add_weight(self._kernel_shape(channels), initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
-                                      name="kernel")
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight((self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint, name="bias")
+        self._build_kernel_bias(self._kernel_shape(channels), self.filters)
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={_utils.channel_axis(self.data_format): channels})
 
     def _kernel_shape(self, channels):
@@ -127,14 +115,7 @@ class BaseConv(Layer):
         config.update({
             "filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
             "padding": self.padding, "data_format": self.data_format, "dilation_rate": self.dilation_rate,
-            "groups": self.groups, "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-            "kernel_initializer": serialize(self.kernel_initializer),
-            "bias_initializer": serialize(self.bias_initializer),
-            "kernel_regularizer": serialize(self.kernel_regularizer),
-            "bias_regularizer": serialize(self.bias_regularizer),
-            "activity_regularizer": serialize(self.activity_regularizer),
-            "kernel_constraint": serialize(self.kernel_constraint),
-            "bias_constraint": serialize(self.bias_constraint),
+            "groups": self.groups, **self._kernel_bias_config(),
         })
         return config
 

@@ -1,6 +1,7 @@
 """Core layers: Dense, Activation, Embedding."""
 
 from kerafront import activations, constraints, initializers, ops, regularizers
+from kerafront.layers._kernel_bias import KernelBiasMixin
 from kerafront.layers.input_spec import InputSpec
 from kerafront.layers.layer import Layer
 from kerafront.saving.serialization import serialize
@@ -12,7 +13,7 @@ def _positive_int(value, what, layer):
     return value
 
 
-class Dense(Layer):
+class Dense(KernelBiasMixin, Layer):
     """Fully connected layer: ``activation(inputs @ kernel + bias)`` over the last axis.
 
     Shapes: inputs ``(..., in)`` -> outputs ``(..., units)``; ``kernel`` ``(in, units)`` (Keras's
@@ -25,27 +26,15 @@ class Dense(Layer):
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.units = _positive_int(units, "units", "Dense")
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self._init_kernel_bias(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                               bias_regularizer, kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape):
         in_features = input_shape[-1]
         if in_features is None:
             raise ValueError(f'Dense "{self.name}": the last axis of the input must be known, got shape {input_shape}.')
-        self.kernel = self.add_weight((in_features, self.units), initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
-                                      name="kernel")
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight((self.units,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint, name="bias")
+        self._build_kernel_bias((in_features, self.units), self.units)
         self.input_spec = InputSpec(min_ndim=2, axes={-1: in_features})
 
     def call(self, inputs):
@@ -62,16 +51,7 @@ class Dense(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "units": self.units, "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-            "kernel_initializer": serialize(self.kernel_initializer),
-            "bias_initializer": serialize(self.bias_initializer),
-            "kernel_regularizer": serialize(self.kernel_regularizer),
-            "bias_regularizer": serialize(self.bias_regularizer),
-            "activity_regularizer": serialize(self.activity_regularizer),
-            "kernel_constraint": serialize(self.kernel_constraint),
-            "bias_constraint": serialize(self.bias_constraint),
-        })
+        config.update({"units": self.units, **self._kernel_bias_config()})
         return config
 
 

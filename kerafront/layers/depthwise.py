@@ -32,13 +32,7 @@ class DepthwiseConv2D(BaseConv):
     def build(self, input_shape):
         self.compute_output_shape(input_shape)
         channels = self._input_channels(input_shape)
-        self.kernel = self.add_weight(self.kernel_size + (channels, self.depth_multiplier),
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint, name="kernel")
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight((channels * self.depth_multiplier,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint, name="bias")
+        self._build_kernel_bias(self.kernel_size + (channels, self.depth_multiplier), channels * self.depth_multiplier)
         self.input_spec = InputSpec(ndim=4, axes={_utils.channel_axis(self.data_format): channels})
 
     def call(self, inputs):
@@ -97,10 +91,7 @@ class SeparableConv2D(BaseConv):
         self.pointwise_kernel = self.add_weight(
             (1, 1, channels * self.depth_multiplier, self.filters), initializer=self.pointwise_initializer,
             regularizer=self.pointwise_regularizer, constraint=self.pointwise_constraint, name="pointwise_kernel")
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight((self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint, name="bias")
+        self._build_bias(self.filters)
         self.input_spec = InputSpec(ndim=4, axes={_utils.channel_axis(self.data_format): channels})
 
     def call(self, inputs):

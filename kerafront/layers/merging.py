@@ -6,6 +6,7 @@ right (a lower-rank input gets size-1 axes inserted after the batch axis); sizes
 1 or unknown. Incompatible shapes raise ``ValueError`` naming the layer and every input shape.
 """
 
+import functools
 import math
 
 from kerafront import ops
@@ -70,10 +71,7 @@ class Add(Merge):
     """Elementwise sum of the inputs."""
 
     def _merge(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = ops.add(out, x)
-        return out
+        return functools.reduce(ops.add, inputs)
 
 
 class Subtract(Merge):
@@ -89,37 +87,28 @@ class Multiply(Merge):
     """Elementwise product of the inputs."""
 
     def _merge(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = ops.multiply(out, x)
-        return out
+        return functools.reduce(ops.multiply, inputs)
 
 
 class Average(Merge):
     """Elementwise mean of the inputs."""
 
     def _merge(self, inputs):
-        return ops.divide(Add._merge(self, inputs), float(len(inputs)))
+        return ops.divide(functools.reduce(ops.add, inputs), float(len(inputs)))
 
 
 class Maximum(Merge):
     """Elementwise maximum of the inputs."""
 
     def _merge(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = ops.maximum(out, x)
-        return out
+        return functools.reduce(ops.maximum, inputs)
 
 
 class Minimum(Merge):
     """Elementwise minimum of the inputs."""
 
     def _merge(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = ops.minimum(out, x)
-        return out
+        return functools.reduce(ops.minimum, inputs)
 
 
 class Concatenate(Layer):

@@ -49,40 +49,46 @@ class BasePooling(Layer):
         return config
 
 
-class MaxPooling1D(BasePooling):
+class _Pooling1D(BasePooling):
+    """1-D windows; ``pool_size`` defaults to 2 (Keras)."""
+
+    rank = 1
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides=strides, padding=padding, data_format=data_format, **kwargs)
+
+
+class _Pooling2D(BasePooling):
+    """2-D windows; ``pool_size`` defaults to ``(2, 2)`` (Keras)."""
+
+    rank = 2
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides=strides, padding=padding, data_format=data_format, **kwargs)
+
+
+class MaxPooling1D(_Pooling1D):
     """Max over windows of ``pool_size`` steps: ``(batch, steps, channels)`` -> ``(batch, new_steps, channels)``."""
 
-    rank, mode = 1, "max"
-
-    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
-        super().__init__(pool_size, strides=strides, padding=padding, data_format=data_format, **kwargs)
+    mode = "max"
 
 
-class MaxPooling2D(BasePooling):
+class MaxPooling2D(_Pooling2D):
     """Max over ``pool_size`` windows: ``(batch, rows, cols, channels)`` -> ``(batch, new_rows, new_cols, channels)``."""
 
-    rank, mode = 2, "max"
-
-    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
-        super().__init__(pool_size, strides=strides, padding=padding, data_format=data_format, **kwargs)
+    mode = "max"
 
 
-class AveragePooling1D(BasePooling):
+class AveragePooling1D(_Pooling1D):
     """Mean over windows of ``pool_size`` steps."""
 
-    rank, mode = 1, "average"
-
-    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
-        super().__init__(pool_size, strides=strides, padding=padding, data_format=data_format, **kwargs)
+    mode = "average"
 
 
-class AveragePooling2D(BasePooling):
+class AveragePooling2D(_Pooling2D):
     """Mean over ``pool_size`` windows."""
 
-    rank, mode = 2, "average"
-
-    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
-        super().__init__(pool_size, strides=strides, padding=padding, data_format=data_format, **kwargs)
+    mode = "average"
 
 
 class BaseGlobalPooling(Layer):

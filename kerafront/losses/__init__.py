@@ -6,6 +6,7 @@
 serialized dict ``{"class_name": ..., "config": {...}}``.
 """
 
+from kerafront._lookup import Catalog
 from kerafront.losses import functions
 from kerafront.losses.classes import (BinaryCrossentropy, CategoricalCrossentropy, CosineSimilarity, Hinge, Huber,
                                       KLDivergence, LogCosh, MeanAbsoluteError, MeanAbsolutePercentageError,
@@ -51,10 +52,12 @@ NAMES = {
 }
 
 
+_CATALOG = Catalog("losses", "loss", Loss, CLASSES, names=NAMES,
+                   expected="a loss name, Loss, function or config dict", wrap_function=LossFunctionWrapper)
+
+
 def serialize(loss):
     """``{"class_name": ..., "config": ...}`` for a ``Loss``; a built-in or registered function gives its name."""
-    if isinstance(loss, Loss):
-        return {"class_name": _serialization.get_registered_name(type(loss)), "config": loss.get_config()}
     return _serialization.serialize(loss)
 
 
@@ -71,33 +74,12 @@ def deserialize(config, custom_objects=None):
         if fn is None:
             raise ValueError(f"losses.deserialize: unknown loss {config!r}. Valid names: {', '.join(sorted(NAMES))}.")
         return get(fn)
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"losses.deserialize: expected a dict with 'class_name' and 'config', got {config!r}.")
-    cls = _serialization.get_registered_object(config["class_name"], custom_objects, module_objects=CLASSES)
-    if cls is None:
-        raise ValueError(f"losses.deserialize: unknown loss class {config['class_name']!r}. Known classes: "
-                         f"{', '.join(sorted(CLASSES))}; register your own with "
-                         f"@kerafront.saving.register_serializable or pass custom_objects.")
-    with _serialization.custom_object_scope(custom_objects):
-        return cls.from_config(dict(config.get("config") or {}))
+    return _CATALOG.from_config(config, custom_objects)
 
 
 def get(identifier):
     """Resolve ``identifier`` to a ``Loss`` (see the module docstring); ``None`` gives ``None``."""
-    if identifier is None or isinstance(identifier, Loss):
-        return identifier
-    if isinstance(identifier, str):
-        cls = NAMES.get(identifier)
-        if cls is None:
-            raise ValueError(f"Unknown loss {identifier!r}. Valid names: {', '.join(sorted(NAMES))}.")
-        return cls()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Loss):
-        return identifier()
-    if callable(identifier):
-        return LossFunctionWrapper(identifier)
-    raise TypeError(f"losses.get: expected a loss name, Loss, function or config dict, got {identifier!r}.")
+    return None if identifier is None else _CATALOG.get(identifier)
 
 
 __all__ = ["Loss", "get", "serialize", "deserialize", "validate_targets", "reduce_weighted_values", *CLASSES,

@@ -14,68 +14,60 @@ __all__ = ["MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError
 
 
 class _Simple(LossFunctionWrapper):
-    """A wrapper around a fixed function with no options."""
+    """A wrapper around a fixed function with no options, named after the function by default."""
 
     function = None
 
     def __init__(self, reduction="sum_over_batch_size", name=None):
-        super().__init__(type(self).function, reduction=reduction, name=name or self.default_name)
+        super().__init__(type(self).function, reduction=reduction, name=name)
 
 
 class MeanSquaredError(_Simple):
     """``mean(square(y_true - y_pred), axis=-1)`` per sample."""
 
     function = staticmethod(F.mean_squared_error)
-    default_name = "mean_squared_error"
 
 
 class MeanAbsoluteError(_Simple):
     """``mean(abs(y_true - y_pred), axis=-1)`` per sample."""
 
     function = staticmethod(F.mean_absolute_error)
-    default_name = "mean_absolute_error"
 
 
 class MeanAbsolutePercentageError(_Simple):
     """``100 * mean(abs((y_true - y_pred) / max(abs(y_true), eps)), axis=-1)`` per sample."""
 
     function = staticmethod(F.mean_absolute_percentage_error)
-    default_name = "mean_absolute_percentage_error"
 
 
 class MeanSquaredLogarithmicError(_Simple):
     """``mean(square(log1p(y_pred) - log1p(y_true)), axis=-1)`` per sample (inputs floored at eps)."""
 
     function = staticmethod(F.mean_squared_logarithmic_error)
-    default_name = "mean_squared_logarithmic_error"
 
 
 class LogCosh(_Simple):
     """``mean(log(cosh(y_pred - y_true)), axis=-1)`` per sample."""
 
     function = staticmethod(F.log_cosh)
-    default_name = "log_cosh"
 
 
 class KLDivergence(_Simple):
     """``sum(y_true * log(y_true / y_pred), axis=-1)`` per sample (both clipped to ``[eps, 1]``)."""
 
     function = staticmethod(F.kl_divergence)
-    default_name = "kl_divergence"
 
 
 class Poisson(_Simple):
     """``mean(y_pred - y_true * log(y_pred + eps), axis=-1)`` per sample."""
 
     function = staticmethod(F.poisson)
-    default_name = "poisson"
 
 
 class Hinge(_Simple):
     """``mean(maximum(1 - y_true * y_pred, 0), axis=-1)``; {0, 1} targets become {-1, 1}."""
 
     function = staticmethod(F.hinge)
-    default_name = "hinge"
 
 
 class Huber(LossFunctionWrapper):
@@ -92,7 +84,20 @@ class CosineSimilarity(LossFunctionWrapper):
         super().__init__(F.cosine_similarity, reduction=reduction, name=name, axis=axis)
 
 
-class BinaryCrossentropy(LossFunctionWrapper):
+class _Crossentropy(LossFunctionWrapper):
+    """Shared options of the binary and categorical crossentropies (checked and kept as attributes)."""
+
+    def __init__(self, fn, from_logits, label_smoothing, axis, reduction, name):
+        if not 0.0 <= float(label_smoothing) <= 1.0:
+            raise ValueError(f"{type(self).__name__}: label_smoothing must be in [0, 1], got {label_smoothing!r}.")
+        super().__init__(fn, reduction=reduction, name=name, from_logits=from_logits,
+                         label_smoothing=float(label_smoothing), axis=axis)
+        self.from_logits = from_logits
+        self.label_smoothing = float(label_smoothing)
+        self.axis = axis
+
+
+class BinaryCrossentropy(_Crossentropy):
     """Binary crossentropy averaged over the last axis (``functions.binary_crossentropy``).
 
     Args:
@@ -103,14 +108,10 @@ class BinaryCrossentropy(LossFunctionWrapper):
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
                  name="binary_crossentropy"):
-        _check_smoothing("BinaryCrossentropy", label_smoothing)
-        super().__init__(F.binary_crossentropy, reduction=reduction, name=name, from_logits=from_logits,
-                         label_smoothing=float(label_smoothing), axis=axis)
-        self.from_logits = from_logits
-        self.label_smoothing = float(label_smoothing)
+        super().__init__(F.binary_crossentropy, from_logits, label_smoothing, axis, reduction, name)
 
 
-class CategoricalCrossentropy(LossFunctionWrapper):
+class CategoricalCrossentropy(_Crossentropy):
     """Crossentropy for one-hot targets ``(batch, num_classes)`` (``functions.categorical_crossentropy``).
 
     Integer labels raise ``ValueError`` suggesting ``SparseCategoricalCrossentropy``; a class
@@ -121,12 +122,7 @@ class CategoricalCrossentropy(LossFunctionWrapper):
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
                  name="categorical_crossentropy"):
-        _check_smoothing("CategoricalCrossentropy", label_smoothing)
-        super().__init__(F.categorical_crossentropy, reduction=reduction, name=name, from_logits=from_logits,
-                         label_smoothing=float(label_smoothing), axis=axis)
-        self.from_logits = from_logits
-        self.label_smoothing = float(label_smoothing)
-        self.axis = axis
+        super().__init__(F.categorical_crossentropy, from_logits, label_smoothing, axis, reduction, name)
 
 
 class SparseCategoricalCrossentropy(LossFunctionWrapper):
@@ -152,7 +148,3 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
             y_true = ops.squeeze(y_true, axis=-1)
         return ops.not_equal(y_true, self.ignore_class)
 
-
-def _check_smoothing(where, label_smoothing):
-    if not 0.0 <= float(label_smoothing) <= 1.0:
-        raise ValueError(f"{where}: label_smoothing must be in [0, 1], got {label_smoothing!r}.")

@@ -19,7 +19,7 @@ is written with ``kerafront.ops``, so a loss runs inside compiled training steps
 
 import numpy as np
 
-from kerafront import config, ops
+from kerafront import _lookup, config, ops
 from kerafront import dtypes as _dtypes
 from kerafront.saving import serialization as _serialization
 
@@ -135,7 +135,7 @@ def divide_no_nan(x, y):
     return ops.where(is_zero, ops.zeros_like(quotient), quotient)
 
 
-class Loss:
+class Loss(_lookup.Configurable):
     """Base class of losses: subclasses implement ``call(y_true, y_pred) -> per-sample values``.
 
     Args:
@@ -166,10 +166,6 @@ class Loss:
 
     def get_config(self):
         return {"name": self.name, "reduction": self.reduction}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r} reduction={self.reduction!r}>"
@@ -204,18 +200,11 @@ class LossFunctionWrapper(Loss):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        if cls is LossFunctionWrapper:
-            from kerafront.losses import functions
-            fn_name = config.pop("fn")
-            known = {name: getattr(functions, name) for name in functions.__all__}
-            fn = _serialization.get_registered_object(fn_name, module_objects=known)
-            if not callable(fn):
-                raise ValueError(f"LossFunctionWrapper.from_config: unknown loss function {fn_name!r}; known: "
-                                 f"{', '.join(functions.__all__)}, or register yours with "
-                                 f"@kerafront.saving.register_serializable.")
-            return cls(fn, **config)
-        return cls(**config)
+        if cls is not LossFunctionWrapper:
+            return cls(**config)
+        from kerafront.losses import functions
+        known = {name: getattr(functions, name) for name in functions.__all__}
+        return _lookup.wrapper_from_config(cls, config, known, "loss function")
 
     def __repr__(self):
         return f"<{type(self).__name__} fn={getattr(self.fn, '__name__', self.fn)} kwargs={self._fn_kwargs}>"

@@ -13,6 +13,7 @@ dict. ``"accuracy"``/``"acc"`` resolve as Keras's ``compile`` does:
 A metric obtained from a string is named by that string (``metrics=["mse"]`` logs ``"mse"``).
 """
 
+from kerafront._lookup import Catalog
 from kerafront.losses import functions as _loss_functions
 from kerafront.metrics import accuracy_metrics as _accuracy
 from kerafront.metrics.accuracy_metrics import (
@@ -23,7 +24,6 @@ from kerafront.metrics.confusion import AUC, Precision, Recall
 from kerafront.metrics.metric import Metric
 from kerafront.metrics.reduction import Mean, MeanMetricWrapper, Sum
 from kerafront.metrics.regression import MeanAbsoluteError, MeanSquaredError, RootMeanSquaredError
-from kerafront.saving import serialization as _serialization
 
 CLASSES = {cls.__name__: cls for cls in (
     Mean, Sum, MeanMetricWrapper, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
@@ -56,6 +56,9 @@ _FUNCTION_NAMES = {
 
 _ACCURACY_NAMES = ("accuracy", "acc")
 
+_CATALOG = Catalog("metrics", "metric", Metric, CLASSES, expected="a metric name, Metric, function or config dict",
+                   instance="a Metric instance", wrap_function=MeanMetricWrapper)
+
 
 def functions_by_name():
     """Every per-sample metric function by name (for ``MeanMetricWrapper.from_config``)."""
@@ -70,25 +73,13 @@ def valid_names():
 
 def serialize(metric):
     """``{"class_name": ..., "config": ...}`` for a ``Metric``."""
-    if not isinstance(metric, Metric):
-        raise ValueError(f"metrics.serialize: expected a Metric instance, got {metric!r}.")
-    return {"class_name": _serialization.get_registered_name(type(metric)), "config": metric.get_config()}
+    return _CATALOG.serialize(metric)
 
 
 def deserialize(config, custom_objects=None):
     """Rebuild a metric from ``serialize``'s output; class names resolve like ``kerafront.saving.deserialize``
     (``custom_objects``, scopes, registered classes), then against this module's classes."""
-    if isinstance(config, str):
-        return get(config)
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"metrics.deserialize: expected a dict with 'class_name' and 'config', got {config!r}.")
-    cls = _serialization.get_registered_object(config["class_name"], custom_objects, module_objects=CLASSES)
-    if cls is None:
-        raise ValueError(f"metrics.deserialize: unknown metric class {config['class_name']!r}. Known classes: "
-                         f"{', '.join(sorted(CLASSES))}; register your own with "
-                         f"@kerafront.saving.register_serializable or pass custom_objects.")
-    with _serialization.custom_object_scope(custom_objects):
-        return cls.from_config(dict(config.get("config") or {}))
+    return get(config) if isinstance(config, str) else _CATALOG.from_config(config, custom_objects)
 
 
 def _accuracy_for(name, loss, output_shape, y_true_shape):
@@ -114,31 +105,28 @@ def _accuracy_for(name, loss, output_shape, y_true_shape):
     return CategoricalAccuracy(name=name)
 
 
+def _from_name(name, loss, output_shape, y_true_shape):
+    """The metric a string names (see the module docstring)."""
+    if name in _ACCURACY_NAMES:
+        return _accuracy_for(name, loss, output_shape, y_true_shape)
+    if name in CLASSES:
+        return CLASSES[name]()
+    if name in _CLASS_NAMES:
+        return _CLASS_NAMES[name](name=name)
+    if name in _FUNCTION_NAMES:
+        return MeanMetricWrapper(_FUNCTION_NAMES[name], name=name)
+    raise ValueError(f"Unknown metric {name!r}. Valid names: {', '.join(valid_names())}.")
+
+
 def get(identifier, loss=None, output_shape=None, y_true_shape=None):
     """Resolve ``identifier`` to a ``Metric`` (see the module docstring); ``None`` gives ``None``.
 
     ``loss`` (a loss or its identifier), ``output_shape`` (the model output's shape) and
     ``y_true_shape`` only steer ``"accuracy"``.
     """
-    if identifier is None or isinstance(identifier, Metric):
-        return identifier
     if isinstance(identifier, str):
-        if identifier in _ACCURACY_NAMES:
-            return _accuracy_for(identifier, loss, output_shape, y_true_shape)
-        if identifier in CLASSES:
-            return CLASSES[identifier]()
-        if identifier in _CLASS_NAMES:
-            return _CLASS_NAMES[identifier](name=identifier)
-        if identifier in _FUNCTION_NAMES:
-            return MeanMetricWrapper(_FUNCTION_NAMES[identifier], name=identifier)
-        raise ValueError(f"Unknown metric {identifier!r}. Valid names: {', '.join(valid_names())}.")
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Metric):
-        return identifier()
-    if callable(identifier):
-        return MeanMetricWrapper(identifier)
-    raise TypeError(f"metrics.get: expected a metric name, Metric, function or config dict, got {identifier!r}.")
+        return _from_name(identifier, loss, output_shape, y_true_shape)
+    return None if identifier is None else _CATALOG.get(identifier)
 
 
 __all__ = ["Metric", "get", "serialize", "deserialize", *CLASSES,

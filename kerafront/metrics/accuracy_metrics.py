@@ -110,23 +110,26 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
         super().__init__(sparse_categorical_accuracy, name=name, dtype=dtype)
 
 
-class TopKCategoricalAccuracy(MeanMetricWrapper):
+class _TopKAccuracy(MeanMetricWrapper):
+    """A top-``k`` match function's running mean; ``k`` is an attribute and part of the config."""
+
+    def __init__(self, fn, k, name, dtype):
+        super().__init__(fn, name=name, dtype=dtype, k=k)
+        self.k = k
+
+    def get_config(self):
+        return {**super().get_config(), "k": self.k}
+
+
+class TopKCategoricalAccuracy(_TopKAccuracy):
     """How often the one-hot target class is in the top ``k`` predictions."""
 
     def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
-        super().__init__(top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
-        self.k = k
-
-    def get_config(self):
-        return {**super().get_config(), "k": self.k}
+        super().__init__(top_k_categorical_accuracy, k, name, dtype)
 
 
-class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
+class SparseTopKCategoricalAccuracy(_TopKAccuracy):
     """How often the integer target class is in the top ``k`` predictions."""
 
     def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None):
-        super().__init__(sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
-        self.k = k
-
-    def get_config(self):
-        return {**super().get_config(), "k": self.k}
+        super().__init__(sparse_top_k_categorical_accuracy, k, name, dtype)

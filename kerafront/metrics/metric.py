@@ -14,12 +14,12 @@ The ``stateless_*`` methods run the same code on explicit values (lists ordered 
 ``variables``) and return new values, for compiled, functional training steps.
 """
 
-from kerafront import config, ops
+from kerafront import _lookup, config, ops
 from kerafront.losses.loss import _snake_case
 from kerafront.variables import StatelessScope, Variable
 
 
-class Metric:
+class Metric(_lookup.Configurable):
     """Base class of stateful metrics.
 
     Args:
@@ -87,10 +87,6 @@ class Metric:
 
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r}>"

@@ -1,6 +1,6 @@
 """``Mean``, ``Sum`` and ``MeanMetricWrapper`` (a running weighted mean of per-sample values)."""
 
-from kerafront import ops
+from kerafront import _lookup, ops
 from kerafront.losses.loss import divide_no_nan, float_tensor, squeeze_or_expand_to_same_rank
 from kerafront.metrics.metric import Metric
 from kerafront.saving import serialization as _serialization
@@ -103,15 +103,7 @@ class MeanMetricWrapper(Mean):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        if cls is MeanMetricWrapper:
-            from kerafront.metrics import functions_by_name
-            fn_name = config.pop("fn")
-            known = functions_by_name()
-            fn = _serialization.get_registered_object(fn_name, module_objects=known)
-            if not callable(fn):
-                raise ValueError(f"MeanMetricWrapper.from_config: unknown function {fn_name!r}; known: "
-                                 f"{', '.join(sorted(known))}, or register yours with "
-                                 f"@kerafront.saving.register_serializable.")
-            return cls(fn, **config)
-        return cls(**config)
+        if cls is not MeanMetricWrapper:
+            return cls(**config)
+        from kerafront.metrics import functions_by_name
+        return _lookup.wrapper_from_config(cls, config, dict(sorted(functions_by_name().items())))

@@ -12,6 +12,7 @@ class Adagrad(Optimizer):
     """
 
     fused_kind = "adagrad"
+    hyperparameters = ("initial_accumulator_value", "epsilon")
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, weight_decay=None,
                  clipnorm=None, clipvalue=None, global_clipnorm=None, name=None):
@@ -20,11 +21,8 @@ class Adagrad(Optimizer):
         self.initial_accumulator_value = float(initial_accumulator_value)
         self.epsilon = float(epsilon)
 
-    def build(self, variables):
-        if self.built:
-            return
-        super().build(variables)
-        self.add_slots(self._trainable_variables, ["accumulator"], initializer=self.initial_accumulator_value)
+    def build_slots(self, variables):
+        self.add_slots(variables, ["accumulator"], initializer=self.initial_accumulator_value)
 
     def update_step(self, gradient, variable, learning_rate):
         lr = self.step_scalar("learning_rate", variable.dtype)
@@ -35,8 +33,4 @@ class Adagrad(Optimizer):
                                      ops.divide(ops.multiply(gradient, lr), ops.sqrt(ops.add(acc, self.epsilon)))))
 
     def fused_hyperparameters(self):
-        return {"epsilon": self.epsilon}
-
-    def get_config(self):
-        return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,
-                "epsilon": self.epsilon}
+        return {"epsilon": self.epsilon}   # the accumulator's initial value is in the slot already

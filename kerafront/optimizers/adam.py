@@ -1,10 +1,38 @@
-"""Adam and AdamW (Kingma & Ba; decoupled weight decay per Loshchilov & Hutter)."""
+"""Adam and AdamW (Kingma & Ba; decoupled weight decay per Loshchilov & Hutter), and the moment
+estimates they share with Adamax and Nadam."""
 
 from kerafront import config, ops
 from kerafront.optimizers.optimizer import Optimizer
 
 
-class Adam(Optimizer):
+class MomentOptimizer(Optimizer):
+    """Base of Adam, Adamax and Nadam: moving averages of the gradient (decay ``beta_1``, slot
+    ``momentum``) and of a second statistic (decay ``beta_2``), with ``epsilon`` in the denominator.
+    Its signature and defaults are Keras's Adamax and Nadam ones, which those classes keep."""
+
+    hyperparameters = ("beta_1", "beta_2", "epsilon")
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_decay=None, clipnorm=None,
+                 clipvalue=None, global_clipnorm=None, name=None, **kwargs):
+        if kwargs:  # Adamax and Nadam use this signature: name the class the user called, not this base
+            raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}; its arguments "
+                            f"are learning_rate, beta_1, beta_2, epsilon, weight_decay, clipnorm, clipvalue, "
+                            f"global_clipnorm, name.")
+        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name)
+        self.beta_1 = float(beta_1)
+        self.beta_2 = float(beta_2)
+        self.epsilon = float(epsilon)
+
+    def _update_moment(self, slot_name, variable, value, decay):
+        """``s += (value - s) * (1 - decay)`` for slot ``slot_name`` of ``variable``; returns the new ``s``."""
+        slot = self.slot(slot_name, variable)
+        new = ops.add(slot.value, ops.multiply(ops.subtract(value, slot.value), 1.0 - decay))
+        slot.assign(new)
+        return new
+
+
+class Adam(MomentOptimizer):
     """Keras 3's Adam. ``epsilon=1e-7`` (torch uses 1e-8) sits *outside* the square root.
 
     With ``t = iterations + 1``: ``m += (g - m) * (1 - beta_1)``; ``v += (g**2 - v) * (1 - beta_2)``;
@@ -14,23 +42,18 @@ class Adam(Optimizer):
     """
 
     fused_kind = "adam"
+    hyperparameters = ("beta_1", "beta_2", "epsilon", "amsgrad")
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, weight_decay=None,
                  clipnorm=None, clipvalue=None, global_clipnorm=None, name=None):
-        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
-                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name)
-        self.beta_1 = float(beta_1)
-        self.beta_2 = float(beta_2)
-        self.epsilon = float(epsilon)
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, weight_decay, clipnorm, clipvalue, global_clipnorm,
+                         name)
         self.amsgrad = bool(amsgrad)
 
-    def build(self, variables):
-        if self.built:
-            return
-        super().build(variables)
-        self.add_slots(self._trainable_variables, ["momentum", "velocity"])
+    def build_slots(self, variables):
+        self.add_slots(variables, ["momentum", "velocity"])
         if self.amsgrad:
-            self.add_slots(self._trainable_variables, ["velocity_hat"])
+            self.add_slots(variables, ["velocity_hat"])
 
     def prepare_step(self, learning_rate):
         t = ops.cast(ops.add(self.iterations.value, 1), config.floatx())
@@ -40,24 +63,14 @@ class Adam(Optimizer):
 
     def update_step(self, gradient, variable, learning_rate):
         alpha = self.step_scalar("alpha", variable.dtype)
-        m_slot, v_slot = self.slot("momentum", variable), self.slot("velocity", variable)
-        m = ops.add(m_slot.value, ops.multiply(ops.subtract(gradient, m_slot.value), 1.0 - self.beta_1))
-        v = ops.add(v_slot.value, ops.multiply(ops.subtract(ops.square(gradient), v_slot.value), 1.0 - self.beta_2))
-        m_slot.assign(m)
-        v_slot.assign(v)
+        m = self._update_moment("momentum", variable, gradient, self.beta_1)
+        v = self._update_moment("velocity", variable, ops.square(gradient), self.beta_2)
         if self.amsgrad:
             v_hat = self.slot("velocity_hat", variable)
             v = ops.maximum(v_hat.value, v)
             v_hat.assign(v)
         update = ops.divide(ops.multiply(m, alpha), ops.add(ops.sqrt(v), self.epsilon))
         variable.assign(ops.subtract(variable.value, update))
-
-    def fused_hyperparameters(self):
-        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon, "amsgrad": self.amsgrad}
-
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
-                "amsgrad": self.amsgrad}
 
 
 class AdamW(Adam):

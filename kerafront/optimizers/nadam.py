@@ -1,10 +1,10 @@
 """Nadam: Adam with Nesterov momentum (Dozat), Keras 3's momentum-schedule form."""
 
 from kerafront import config, ops
-from kerafront.optimizers.optimizer import Optimizer
+from kerafront.optimizers.adam import MomentOptimizer
 
 
-class Nadam(Optimizer):
+class Nadam(MomentOptimizer):
     """Keras 3's Nadam. With ``t = iterations + 1`` and ``mu(s) = beta_1 * (1 - 0.5 * 0.96**s)``:
     each step first updates the Variable ``u_product *= mu(t)`` (starts at 1), then per variable
     ``m += (g - m) * (1 - beta_1)``; ``v += (g**2 - v) * (1 - beta_2)``;
@@ -13,20 +13,9 @@ class Nadam(Optimizer):
     Slots, in order: ``momentum``, ``velocity``; then the ``u_product`` Variable.
     """
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_decay=None, clipnorm=None,
-                 clipvalue=None, global_clipnorm=None, name=None):
-        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
-                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name)
-        self.beta_1 = float(beta_1)
-        self.beta_2 = float(beta_2)
-        self.epsilon = float(epsilon)
-
-    def build(self, variables):
-        if self.built:
-            return
-        super().build(variables)
-        self.add_slots(self._trainable_variables, ["momentum", "velocity"])
-        dtype = self._trainable_variables[0].dtype if self._trainable_variables else config.floatx()
+    def build_slots(self, variables):
+        self.add_slots(variables, ["momentum", "velocity"])
+        dtype = variables[0].dtype if variables else config.floatx()
         self._u_product = self.add_variable((), initializer=1.0, dtype=dtype, name="u_product")
 
     def _mu(self, step):
@@ -46,17 +35,11 @@ class Nadam(Optimizer):
 
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
-        m_slot, v_slot = self.slot("momentum", variable), self.slot("velocity", variable)
-        m = ops.add(m_slot.value, ops.multiply(ops.subtract(gradient, m_slot.value), 1.0 - self.beta_1))
-        v = ops.add(v_slot.value, ops.multiply(ops.subtract(ops.square(gradient), v_slot.value), 1.0 - self.beta_2))
-        m_slot.assign(m)
-        v_slot.assign(v)
+        m = self._update_moment("momentum", variable, gradient, self.beta_1)
+        v = self._update_moment("velocity", variable, ops.square(gradient), self.beta_2)
         m_hat = ops.add(ops.multiply(m, self.step_scalar("momentum_coefficient", dtype)),
                         ops.multiply(gradient, self.step_scalar("gradient_coefficient", dtype)))
         v_hat = ops.multiply(v, self.step_scalar("velocity_correction", dtype))
         lr = self.step_scalar("learning_rate", dtype)
         update = ops.divide(ops.multiply(m_hat, lr), ops.add(ops.sqrt(v_hat), self.epsilon))
         variable.assign(ops.subtract(variable.value, update))
-
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}

@@ -20,7 +20,10 @@
 * ``stateless_apply(optimizer_values, grads, trainable_values) -> (new_trainable_values,
   new_optimizer_values)`` runs that same code on explicit values (lists ordered like
   ``variables`` and like the built-with trainable variables), for compiled training steps.
-* Subclasses implement ``build`` (calling ``super().build`` then ``add_slots``) and
+* Subclasses take the base options above in their own signature (Keras spells them in every
+  optimizer) and pass them on; they name their own hyperparameters in ``hyperparameters`` (attributes
+  that ``get_config`` and ``fused_hyperparameters`` report after the base options), create their
+  slots in ``build_slots(variables)`` (``build`` calls it once) and implement
   ``update_step(gradient, variable, learning_rate)``; per-step scalars shared by all variables
   (bias corrections) may be computed once in ``prepare_step(learning_rate)``.
 
@@ -51,6 +54,7 @@ class Optimizer:
     """Base class of optimizers (see the module docstring for the contract)."""
 
     fused_kind = None
+    hyperparameters = ()   # the subclass's own hyperparameters: names of attributes, in config order
     _values_in_place = False   # set by stateless_apply(in_place=True) for its duration
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
@@ -122,11 +126,18 @@ class Optimizer:
         return self._iterations
 
     def build(self, variables):
-        """Record the model variables; subclasses then create their slots with ``add_slots``."""
+        """Record the model variables and create their slots (``build_slots``); once built, do nothing."""
+        if self.built:
+            return
         variables = list(variables)
         self._trainable_variables = variables
         self._index = {id(v): i for i, v in enumerate(variables)}
         self.built = True
+        self.build_slots(variables)
+
+    def build_slots(self, variables):
+        """Create the optimizer's Variables for the model ``variables`` with ``add_slots`` (and
+        ``add_variable``), in Keras's order. The default creates none."""
 
     # ------------------------------------------------------------------------------------------
     # Learning rate
@@ -284,8 +295,8 @@ class Optimizer:
     # Fused backend path and stateless application
 
     def fused_hyperparameters(self):
-        """Hyperparameters passed to a backend's ``fused_optimizer_update`` (subclasses extend)."""
-        return {}
+        """Hyperparameters passed to a backend's ``fused_optimizer_update``: ``hyperparameters`` by name."""
+        return {name: getattr(self, name) for name in self.hyperparameters}
 
     def _update_is_the_fused_kinds(self):
         """False when a subclass overrides the update of the class that declared ``fused_kind``."""
@@ -359,7 +370,8 @@ class Optimizer:
         elif isinstance(lr, Variable):
             lr = float(lr.numpy())
         return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
-                "clipnorm": self.clipnorm, "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm}
+                "clipnorm": self.clipnorm, "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm,
+                **{name: getattr(self, name) for name in self.hyperparameters}}
 
     @classmethod
     def from_config(cls, config):

@@ -15,6 +15,7 @@ class RMSprop(Optimizer):
     """
 
     fused_kind = "rmsprop"
+    hyperparameters = ("rho", "momentum", "epsilon", "centered")
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, weight_decay=None,
                  clipnorm=None, clipvalue=None, global_clipnorm=None, name=None):
@@ -25,15 +26,12 @@ class RMSprop(Optimizer):
         self.epsilon = float(epsilon)
         self.centered = bool(centered)
 
-    def build(self, variables):
-        if self.built:
-            return
-        super().build(variables)
-        self.add_slots(self._trainable_variables, ["velocity"])
+    def build_slots(self, variables):
+        self.add_slots(variables, ["velocity"])
         if self.momentum > 0:
-            self.add_slots(self._trainable_variables, ["momentum"])
+            self.add_slots(variables, ["momentum"])
         if self.centered:
-            self.add_slots(self._trainable_variables, ["average_gradient"])
+            self.add_slots(variables, ["average_gradient"])
 
     def update_step(self, gradient, variable, learning_rate):
         lr = self.step_scalar("learning_rate", variable.dtype)
@@ -53,10 +51,3 @@ class RMSprop(Optimizer):
             increment = ops.add(ops.multiply(momentum.value, self.momentum), increment)
             momentum.assign(increment)
         variable.assign(ops.subtract(variable.value, increment))
-
-    def fused_hyperparameters(self):
-        return {"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon, "centered": self.centered}
-
-    def get_config(self):
-        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
-                "centered": self.centered}

@@ -7,7 +7,7 @@ scalar tensor.
 
 import math
 
-from kerafront import config, ops
+from kerafront import _lookup, config, ops
 from kerafront.saving import serialization as _serialization
 
 
@@ -15,7 +15,13 @@ def _step(step):
     return ops.cast(ops.convert_to_tensor(step), config.floatx())
 
 
-class LearningRateSchedule:
+def _positive_decay_steps(schedule, decay_steps):
+    if decay_steps <= 0:
+        raise ValueError(f"{schedule}: decay_steps must be > 0, got {decay_steps!r}.")
+    return decay_steps
+
+
+class LearningRateSchedule(_lookup.Configurable):
     """Base class: implement ``__call__(step)`` and ``get_config()``."""
 
     def __call__(self, step):
@@ -24,20 +30,14 @@ class LearningRateSchedule:
     def get_config(self):
         raise NotImplementedError(f"{type(self).__name__} must implement get_config().")
 
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
 
 class ExponentialDecay(LearningRateSchedule):
     """``initial_learning_rate * decay_rate ** (step / decay_steps)``; with ``staircase`` the
     exponent is floored (the rate drops every ``decay_steps`` steps)."""
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"):
-        if decay_steps <= 0:
-            raise ValueError(f"ExponentialDecay: decay_steps must be > 0, got {decay_steps!r}.")
+        self.decay_steps = _positive_decay_steps("ExponentialDecay", decay_steps)
         self.initial_learning_rate = float(initial_learning_rate)
-        self.decay_steps = decay_steps
         self.decay_rate = float(decay_rate)
         self.staircase = staircase
         self.name = name
@@ -91,10 +91,8 @@ class CosineDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay", warmup_target=None,
                  warmup_steps=0):
-        if decay_steps <= 0:
-            raise ValueError(f"CosineDecay: decay_steps must be > 0, got {decay_steps!r}.")
+        self.decay_steps = _positive_decay_steps("CosineDecay", decay_steps)
         self.initial_learning_rate = float(initial_learning_rate)
-        self.decay_steps = decay_steps
         self.alpha = float(alpha)
         self.name = name
         self.warmup_target = None if warmup_target is None else float(warmup_target)

@@ -12,6 +12,7 @@ class SGD(Optimizer):
     """
 
     fused_kind = "sgd"
+    hyperparameters = ("momentum", "nesterov")
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None, clipnorm=None,
                  clipvalue=None, global_clipnorm=None, name=None):
@@ -22,12 +23,9 @@ class SGD(Optimizer):
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
 
-    def build(self, variables):
-        if self.built:
-            return
-        super().build(variables)
+    def build_slots(self, variables):
         if self.momentum != 0:
-            self.add_slots(self._trainable_variables, ["momentum"])
+            self.add_slots(variables, ["momentum"])
 
     def update_step(self, gradient, variable, learning_rate):
         lr = self.step_scalar("learning_rate", variable.dtype)
@@ -42,9 +40,3 @@ class SGD(Optimizer):
             variable.assign(ops.add(variable.value, ops.subtract(ops.multiply(m_new, self.momentum), step)))
         else:
             variable.assign(ops.add(variable.value, m_new))
-
-    def fused_hyperparameters(self):
-        return {"momentum": self.momentum, "nesterov": self.nesterov}
-
-    def get_config(self):
-        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

@@ -124,10 +124,7 @@ class Archive:
             raise ValueError(f"{self.path}: cannot read {name} ({type(error).__name__}: {error}).") from None
         if len(raw) > MAX_JSON_BYTES:
             raise ValueError(f"{self.path}: {name} is larger than declared.")
-        try:
-            value = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as error:
-            raise ValueError(f"{self.path}: {name} is not valid JSON ({error}).") from None
+        value = weights_file.decode_json(raw, f"{self.path}: {name}")
         if not isinstance(value, dict):
             raise ValueError(f"{self.path}: {name} must hold a JSON object.")
         return value

@@ -54,6 +54,14 @@ def encode(arrays, metadata=None):
     return struct.pack("<Q", len(header_bytes)) + header_bytes + b"".join(chunks)
 
 
+def decode_json(raw, where):
+    """``raw`` (UTF-8 bytes) parsed as JSON; ``ValueError`` naming ``where`` when it is not."""
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise ValueError(f"{where} is not valid JSON ({error}).") from None
+
+
 def read_header(stream, total_size, where="weights"):
     """Parse and validate the header from a binary ``stream`` of ``total_size`` bytes.
 
@@ -70,10 +78,7 @@ def read_header(stream, total_size, where="weights"):
     raw = stream.read(header_size)
     if len(raw) != header_size:
         raise ValueError(f"{where}: file is truncated inside the header.")
-    try:
-        header = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
-        raise ValueError(f"{where}: header is not valid JSON ({error}).") from None
+    header = decode_json(raw, f"{where}: header")
     if not isinstance(header, dict):
         raise ValueError(f"{where}: header must be a JSON object.")
     data_start = 8 + header_size

@@ -1,62 +1,22 @@
 """Comparisons and logic on ``jax.Array``: bool results, operands promoted as for arithmetic.
 
-Operands whose shapes do not broadcast raise ``ValueError`` naming the op (``names_broadcast_errors``).
+Operands whose shapes do not broadcast raise ``ValueError`` naming the op (``binary_op``).
 """
 
 import jax.numpy as jnp
 
-from kerafront_jax._convert import names_broadcast_errors, promote, tensor
+from kerafront_jax._convert import binary_op, tensor, unpromoted
 
 
-@names_broadcast_errors
-def equal(x1, x2):
-    x1, x2 = promote(x1, x2, "equal")
-    return jnp.equal(x1, x2)
-
-
-@names_broadcast_errors
-def not_equal(x1, x2):
-    x1, x2 = promote(x1, x2, "not_equal")
-    return jnp.not_equal(x1, x2)
-
-
-@names_broadcast_errors
-def less(x1, x2):
-    x1, x2 = promote(x1, x2, "less")
-    return jnp.less(x1, x2)
-
-
-@names_broadcast_errors
-def less_equal(x1, x2):
-    x1, x2 = promote(x1, x2, "less_equal")
-    return jnp.less_equal(x1, x2)
-
-
-@names_broadcast_errors
-def greater(x1, x2):
-    x1, x2 = promote(x1, x2, "greater")
-    return jnp.greater(x1, x2)
-
-
-@names_broadcast_errors
-def greater_equal(x1, x2):
-    x1, x2 = promote(x1, x2, "greater_equal")
-    return jnp.greater_equal(x1, x2)
-
-
-@names_broadcast_errors
-def logical_and(x1, x2):
-    return jnp.logical_and(tensor(x1), tensor(x2))
-
-
-@names_broadcast_errors
-def logical_or(x1, x2):
-    return jnp.logical_or(tensor(x1), tensor(x2))
-
-
-@names_broadcast_errors
-def logical_xor(x1, x2):
-    return jnp.logical_xor(tensor(x1), tensor(x2))
+equal = binary_op("equal", jnp.equal)
+not_equal = binary_op("not_equal", jnp.not_equal)
+less = binary_op("less", jnp.less)
+less_equal = binary_op("less_equal", jnp.less_equal)
+greater = binary_op("greater", jnp.greater)
+greater_equal = binary_op("greater_equal", jnp.greater_equal)
+logical_and = binary_op("logical_and", jnp.logical_and, unpromoted)
+logical_or = binary_op("logical_or", jnp.logical_or, unpromoted)
+logical_xor = binary_op("logical_xor", jnp.logical_xor, unpromoted)
 
 
 def logical_not(x):

@@ -176,6 +176,14 @@ def float_tensor(x):
     return x if x.dtype in FLOATS else x.astype(floatx_dtype())
 
 
+def _raise_unless_broadcastable(op, operands):
+    """In an ``except`` for a kernel's error: raise the ``ValueError`` naming ``op`` when the operands'
+    shapes do not broadcast (the kernel's error suppressed); else return, for the caller to re-raise it."""
+    shapes = [np.shape(x) for x in operands]
+    if not spec_rules.broadcastable(shapes):
+        raise spec_rules.broadcast_error(op, shapes) from None
+
+
 def names_broadcast_errors(fn):
     """Decorator of an op on several operands: shapes that do not broadcast raise ``ValueError`` naming it.
 
@@ -190,9 +198,30 @@ def names_broadcast_errors(fn):
         try:
             return fn(*args)
         except (TypeError, ValueError):
-            shapes = [np.shape(x) for x in args]
-            if spec_rules.broadcastable(shapes):
-                raise
-            raise spec_rules.broadcast_error(op, shapes) from None
+            _raise_unless_broadcastable(op, args)
+            raise
 
     return checked
+
+
+def unpromoted(x1, x2, op=None):
+    """Both operands as arrays of their own dtypes (logic ops read each one's truth values)."""
+    return tensor(x1), tensor(x2)
+
+
+def binary_op(name, kernel, operands=promote, doc=None):
+    """Binary op ``name``: ``kernel`` on ``operands(x1, x2, name)`` (``promote``: kerafront's table).
+
+    The same contract as ``names_broadcast_errors``, without its extra call: JAX's error for shapes
+    that do not broadcast becomes a ``ValueError`` naming ``name``; any other error passes unchanged.
+    """
+    def op(x1, x2):
+        try:
+            return kernel(*operands(x1, x2, name))
+        except (TypeError, ValueError):
+            _raise_unless_broadcastable(name, (x1, x2))
+            raise
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op

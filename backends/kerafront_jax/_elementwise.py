@@ -5,15 +5,15 @@ gradient of ``maximum``/``minimum``/``clip`` evenly at ties (the spec sends it t
 on the closed interval) and gives ``abs`` a gradient of 1 at 0 (the spec: 0). Unary float math on
 integer inputs computes in floatx; ``abs``, ``sign``, ``negative``, ``square`` and the rounding ops
 keep an integer dtype. Operands whose shapes do not broadcast raise ``ValueError`` naming the op
-(``names_broadcast_errors``).
+(``binary_op``, ``names_broadcast_errors``).
 """
 
 import jax
 import jax.numpy as jnp
 from jax import lax
 
-from kerafront_jax._convert import (FLOATS, array_dtype, float_tensor, floatx_dtype, names_broadcast_errors, promote,
-                                    promote_all, tensor)
+from kerafront_jax._convert import (FLOATS, array_dtype, binary_op, float_tensor, floatx_dtype, names_broadcast_errors,
+                                    promote, promote_all, tensor)
 
 _SCALARS = (int, float)
 
@@ -21,43 +21,23 @@ _SCALARS = (int, float)
 # Binary arithmetic (promotion per kerafront.dtypes; same-dtype arrays skip it)
 
 
-@names_broadcast_errors
-def add(x1, x2):
-    x1, x2 = promote(x1, x2, "add")
-    return jnp.add(x1, x2)
+add = binary_op("add", jnp.add)
+subtract = binary_op("subtract", jnp.subtract)
+multiply = binary_op("multiply", jnp.multiply)
 
 
-@names_broadcast_errors
-def subtract(x1, x2):
-    x1, x2 = promote(x1, x2, "subtract")
-    return jnp.subtract(x1, x2)
-
-
-@names_broadcast_errors
-def multiply(x1, x2):
-    x1, x2 = promote(x1, x2, "multiply")
-    return jnp.multiply(x1, x2)
-
-
-@names_broadcast_errors
-def divide(x1, x2):
-    x1, x2 = promote(x1, x2, "divide")
-    if array_dtype(x1, x2) not in FLOATS:  # integers divide in floatx (a Python int stays weak)
-        target = floatx_dtype("divide")
+def _true_division_operands(x1, x2, op):
+    """Promoted operands; integers divide in floatx (a Python int stays weak)."""
+    x1, x2 = promote(x1, x2, op)
+    if array_dtype(x1, x2) not in FLOATS:
+        target = floatx_dtype(op)
         x1, x2 = [x.astype(target) if isinstance(x, jax.Array) else x for x in (x1, x2)]
-    return jnp.true_divide(x1, x2)
+    return x1, x2
 
 
-@names_broadcast_errors
-def floor_divide(x1, x2):
-    x1, x2 = promote(x1, x2, "floor_divide")
-    return jnp.floor_divide(x1, x2)
-
-
-@names_broadcast_errors
-def mod(x1, x2):
-    x1, x2 = promote(x1, x2, "mod")
-    return jnp.remainder(x1, x2)
+divide = binary_op("divide", jnp.true_divide, _true_division_operands)
+floor_divide = binary_op("floor_divide", jnp.floor_divide)
+mod = binary_op("mod", jnp.remainder)
 
 
 @names_broadcast_errors
@@ -87,18 +67,17 @@ def _clip(x, x_min, x_max):
     return jnp.where(low > x_max, x_max, low)
 
 
-@names_broadcast_errors
-def maximum(x1, x2):
-    """Max; ties send the gradient to ``x1``; NaN in either operand propagates."""
-    x1, x2 = promote(x1, x2, "maximum")
-    return _maximum_float(x1, x2) if array_dtype(x1, x2) in FLOATS else jnp.maximum(x1, x2)
+def _on_floats(float_kernel, kernel):
+    """``float_kernel`` for float operands, else ``kernel`` (integers have no NaN and no gradient)."""
+    def pick(x1, x2):
+        return float_kernel(x1, x2) if array_dtype(x1, x2) in FLOATS else kernel(x1, x2)
+    return pick
 
 
-@names_broadcast_errors
-def minimum(x1, x2):
-    """Min; ties send the gradient to ``x1``; NaN in either operand propagates."""
-    x1, x2 = promote(x1, x2, "minimum")
-    return _minimum_float(x1, x2) if array_dtype(x1, x2) in FLOATS else jnp.minimum(x1, x2)
+maximum = binary_op("maximum", _on_floats(_maximum_float, jnp.maximum),
+                    doc="Max; ties send the gradient to ``x1``; NaN in either operand propagates.")
+minimum = binary_op("minimum", _on_floats(_minimum_float, jnp.minimum),
+                    doc="Min; ties send the gradient to ``x1``; NaN in either operand propagates.")
 
 
 @names_broadcast_errors

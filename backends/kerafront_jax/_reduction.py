@@ -38,14 +38,20 @@ def prod(x, axis=None, keepdims=False):
     return jnp.prod(x, axis=normalize_axis(axis, x.ndim, "prod"), dtype=_sum_dtype(x), keepdims=keepdims)
 
 
-def mean(x, axis=None, keepdims=False):
-    x = float_tensor(x)
-    return jnp.mean(x, axis=normalize_axis(axis, x.ndim, "mean"), keepdims=keepdims)
+def _reduction(name, reduce, operand):
+    """Reduction ``name``: ``reduce`` over the validated axes of ``operand(x)``."""
+    def op(x, axis=None, keepdims=False):
+        x = operand(x)
+        return reduce(x, axis=normalize_axis(axis, x.ndim, name), keepdims=keepdims)
+
+    op.__name__ = op.__qualname__ = name
+    return op
 
 
-def var(x, axis=None, keepdims=False):
-    x = float_tensor(x)
-    return jnp.var(x, axis=normalize_axis(axis, x.ndim, "var"), keepdims=keepdims)
+mean = _reduction("mean", jnp.mean, float_tensor)
+var = _reduction("var", jnp.var, float_tensor)
+any = _reduction("any", jnp.any, tensor)
+all = _reduction("all", jnp.all, tensor)
 
 
 def cumsum(x, axis=None):
@@ -53,16 +59,6 @@ def cumsum(x, axis=None):
     if axis is None:
         x, axis = x.reshape(-1), 0
     return jnp.cumsum(x, axis=single_axis(axis, x.ndim, "cumsum"), dtype=_sum_dtype(x))
-
-
-def any(x, axis=None, keepdims=False):
-    x = tensor(x)
-    return jnp.any(x, axis=normalize_axis(axis, x.ndim, "any"), keepdims=keepdims)
-
-
-def all(x, axis=None, keepdims=False):
-    x = tensor(x)
-    return jnp.all(x, axis=normalize_axis(axis, x.ndim, "all"), keepdims=keepdims)
 
 
 def _first_extreme_mask(x, axes, find):

@@ -6,21 +6,14 @@ Comparisons promote their operands with kerafront's table first (``int32 < 0.5``
 import numpy as np
 
 from kerafront_numpy._autodiff import primitive
-from kerafront_numpy._convert import broadcast_error, is_float, operands, result_array, to_array
+from kerafront_numpy._convert import binary_forward, is_float, result_array, to_array
 
 ndarray = np.ndarray
 
 
 def _compare(name, ufunc, doc):
-    def forward(x1, x2):
-        x1, x2 = operands(x1, x2)
-        try:
-            return result_array(ufunc(x1, x2))
-        except ValueError:
-            raise broadcast_error(name, x1, x2) from None
-    forward.__name__ = forward.__qualname__ = name
-    forward.__doc__ = doc
-    return primitive(None)(forward)
+    """A comparison or logic primitive: a bool result, no gradient."""
+    return primitive(None)(binary_forward(name, ufunc, doc))
 
 
 equal = _compare("equal", np.equal, "``x1 == x2``.")

@@ -8,6 +8,8 @@ cases (same-dtype arrays, a float array with a Python float) cost one or two typ
 bfloat16 comes from ``ml_dtypes`` (imported only when asked for); NumPy itself has none.
 """
 
+import functools
+
 import numpy as np
 
 from kerafront import dtypes as _kdt, spec_rules
@@ -194,6 +196,27 @@ def operands(x1, x2):
 def broadcast_error(op, *operands):
     """The ValueError for operands whose shapes do not broadcast (raised from the ufunc's own error)."""
     return spec_rules.broadcast_error(op, [np.shape(x) for x in operands])
+
+
+def binary_forward(name, ufunc, doc=None, quiet_warnings=False):
+    """The forward of binary primitive ``name``: ``ufunc`` on ``operands(x1, x2)``, an ndarray result.
+
+    Shapes that do not broadcast raise ``ValueError`` naming ``name`` (from the ufunc's own error,
+    so valid inputs pay no check); ``quiet_warnings`` runs the ufunc through ``quiet``. The caller
+    wraps it in ``primitive(vjp)``, which keeps its VJP beside it.
+    """
+    kernel = functools.partial(quiet, ufunc) if quiet_warnings else ufunc
+
+    def forward(x1, x2):
+        x1, x2 = operands(x1, x2)
+        try:
+            return result_array(kernel(x1, x2))
+        except ValueError:
+            raise broadcast_error(name, x1, x2) from None
+
+    forward.__name__ = forward.__qualname__ = name
+    forward.__doc__ = doc
+    return forward
 
 
 def result_array(r):

@@ -11,7 +11,8 @@ import math
 import numpy as np
 
 from kerafront_numpy._autodiff import needs_gradient, primitive
-from kerafront_numpy._convert import as_float, broadcast_error, floatx, operands, quiet, result_array, to_array
+from kerafront_numpy._convert import (as_float, binary_forward, broadcast_error, floatx, operands, quiet, result_array,
+                                      to_array)
 
 ndarray = np.ndarray
 
@@ -19,35 +20,15 @@ ndarray = np.ndarray
 # ----------------------------------------------------------------------------------------------
 # Binary arithmetic
 
-@primitive(lambda g, out, x1, x2: (g, g))
-def add(x1, x2):
-    x1, x2 = operands(x1, x2)
-    try:
-        return result_array(np.add(x1, x2))
-    except ValueError:
-        raise broadcast_error("add", x1, x2) from None
-
-
-@primitive(lambda g, out, x1, x2: (g, -g))
-def subtract(x1, x2):
-    x1, x2 = operands(x1, x2)
-    try:
-        return result_array(np.subtract(x1, x2))
-    except ValueError:
-        raise broadcast_error("subtract", x1, x2) from None
+add = primitive(lambda g, out, x1, x2: (g, g))(binary_forward("add", np.add))
+subtract = primitive(lambda g, out, x1, x2: (g, -g))(binary_forward("subtract", np.subtract))
 
 
 def _multiply_vjp(g, out, x1, x2):
     return (g * x2 if needs_gradient(0) else None), (g * x1 if needs_gradient(1) else None)
 
 
-@primitive(_multiply_vjp)
-def multiply(x1, x2):
-    x1, x2 = operands(x1, x2)
-    try:
-        return result_array(np.multiply(x1, x2))
-    except ValueError:
-        raise broadcast_error("multiply", x1, x2) from None
+multiply = primitive(_multiply_vjp)(binary_forward("multiply", np.multiply))
 
 
 def _divide_vjp(g, out, x1, x2):
@@ -69,24 +50,11 @@ def divide(x1, x2):
         raise broadcast_error("divide", x1, x2) from None
 
 
-@primitive(None)
-def floor_divide(x1, x2):
-    """Python-sign floor division (-7 // 2 == -4); integer division by zero gives 0."""
-    x1, x2 = operands(x1, x2)
-    try:
-        return result_array(quiet(np.floor_divide, x1, x2))
-    except ValueError:
-        raise broadcast_error("floor_divide", x1, x2) from None
-
-
-@primitive(None)
-def mod(x1, x2):
-    """Remainder with the divisor's sign (-7 % 2 == 1), as Python's ``%``."""
-    x1, x2 = operands(x1, x2)
-    try:
-        return result_array(quiet(np.mod, x1, x2))
-    except ValueError:
-        raise broadcast_error("mod", x1, x2) from None
+floor_divide = primitive(None)(binary_forward(
+    "floor_divide", np.floor_divide, "Python-sign floor division (-7 // 2 == -4); integer division by zero gives 0.",
+    quiet_warnings=True))
+mod = primitive(None)(binary_forward(
+    "mod", np.mod, "Remainder with the divisor's sign (-7 % 2 == 1), as Python's ``%``.", quiet_warnings=True))
 
 
 def _power_vjp(g, out, x1, x2):
@@ -99,14 +67,9 @@ def _power_vjp(g, out, x1, x2):
     return d1, d2
 
 
-@primitive(_power_vjp)
-def power(x1, x2):
-    """``x1 ** x2``; the gradient w.r.t. ``x2`` is ``out * log(x1)`` for ``x1 > 0``, else 0."""
-    x1, x2 = operands(x1, x2)
-    try:
-        return result_array(quiet(np.power, x1, x2))
-    except ValueError:
-        raise broadcast_error("power", x1, x2) from None
+power = primitive(_power_vjp)(binary_forward(
+    "power", np.power, "``x1 ** x2``; the gradient w.r.t. ``x2`` is ``out * log(x1)`` for ``x1 > 0``, else 0.",
+    quiet_warnings=True))
 
 
 def select(mask, g):
@@ -128,14 +91,8 @@ def _maximum_vjp(g, out, x1, x2):
     return (select(first, g) if needs_gradient(0) else None), (select(~first, g) if needs_gradient(1) else None)
 
 
-@primitive(_maximum_vjp)
-def maximum(x1, x2):
-    """Elementwise max; ties send the gradient to ``x1``."""
-    x1, x2 = operands(x1, x2)
-    try:
-        return result_array(np.maximum(x1, x2))
-    except ValueError:
-        raise broadcast_error("maximum", x1, x2) from None
+maximum = primitive(_maximum_vjp)(binary_forward(
+    "maximum", np.maximum, "Elementwise max; ties send the gradient to ``x1``."))
 
 
 def _minimum_vjp(g, out, x1, x2):
@@ -144,14 +101,8 @@ def _minimum_vjp(g, out, x1, x2):
     return (select(first, g) if needs_gradient(0) else None), (select(~first, g) if needs_gradient(1) else None)
 
 
-@primitive(_minimum_vjp)
-def minimum(x1, x2):
-    """Elementwise min; ties send the gradient to ``x1``."""
-    x1, x2 = operands(x1, x2)
-    try:
-        return result_array(np.minimum(x1, x2))
-    except ValueError:
-        raise broadcast_error("minimum", x1, x2) from None
+minimum = primitive(_minimum_vjp)(binary_forward(
+    "minimum", np.minimum, "Elementwise min; ties send the gradient to ``x1``."))
 
 
 def _clip_vjp(g, out, x, x_min, x_max):

@@ -206,6 +206,14 @@ def kernel_reason(error):
     return re.sub(r"^\{\{function_node [^}]*\}\}\s*|\s*\[Op:\w+\].*$", "", text, flags=re.DOTALL)
 
 
+def _raise_unless_broadcastable(op, operands):
+    """In an ``except`` for a kernel's error: raise the ``ValueError`` naming ``op`` when the operands'
+    static shapes do not broadcast (the kernel's error suppressed); else return, for the caller to re-raise it."""
+    shapes = [static_shape(x) if isinstance(x, Tensor) else np.shape(x) for x in operands]
+    if not spec_rules.broadcastable(shapes):
+        raise spec_rules.broadcast_error(op, shapes) from None
+
+
 def names_broadcast_errors(fn):
     """Decorator of an op on several operands: shapes that do not broadcast raise ``ValueError`` naming it.
 
@@ -219,10 +227,29 @@ def names_broadcast_errors(fn):
         try:
             return fn(*args, **kwargs)
         except SHAPE_ERRORS:
-            operands = [*args, *kwargs.values()]
-            shapes = [static_shape(x) if isinstance(x, Tensor) else np.shape(x) for x in operands]
-            if spec_rules.broadcastable(shapes):
-                raise
-            raise spec_rules.broadcast_error(op, shapes) from None
+            _raise_unless_broadcastable(op, [*args, *kwargs.values()])
+            raise
 
     return checked
+
+
+def binary_op(name, kernel, on_bool=None, operands=binary_operands, doc=None):
+    """Binary op ``name``: ``kernel(x=, y=)`` on ``operands(x1, x2)`` (``binary_operands``: kerafront's
+    table), or ``on_bool`` when those are bool and it is given.
+
+    The same contract as ``names_broadcast_errors``, without its extra call: the kernel's error for
+    shapes that do not broadcast becomes a ``ValueError`` naming ``name``; any other passes unchanged.
+    """
+    def op(x1, x2):
+        try:
+            a, b = operands(x1, x2)
+            if on_bool is not None and a.dtype is _BOOL:
+                return on_bool(x=a, y=b)
+            return kernel(x=a, y=b)
+        except SHAPE_ERRORS:
+            _raise_unless_broadcastable(name, (x1, x2))
+            raise
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op

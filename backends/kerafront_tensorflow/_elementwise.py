@@ -3,81 +3,59 @@
 Binary ops promote with ``binary_operands`` (kerafront's table; TensorFlow itself never promotes)
 and call TensorFlow's op wrappers directly (``_kernels.py``): they skip the dispatch layers of
 ``tf.math`` (tens of microseconds per eager call) and have the same registered gradients.
-Operands whose shapes do not broadcast raise ``ValueError`` naming the op (``names_broadcast_errors``).
+Operands whose shapes do not broadcast raise ``ValueError`` naming the op (``binary_op``,
+``names_broadcast_errors``).
 """
 
-from kerafront_tensorflow._convert import (FLOAT_TF, as_tensor, binary_operands, bool_operand, float_operand,
-                                           floatx_tf, names_broadcast_errors, operands)
+from kerafront_tensorflow._convert import (FLOAT_TF, as_tensor, binary_op, binary_operands, bool_operand,
+                                           float_operand, floatx_tf, names_broadcast_errors, operands)
 from kerafront_tensorflow._kernels import kernels
 from kerafront_tensorflow._tf import tf
 
 _BOOL = tf.bool
 
 
-@names_broadcast_errors
-def add(x1, x2):
-    x1, x2 = binary_operands(x1, x2)
-    if x1.dtype is _BOOL:
-        return kernels.LogicalOr(x=x1, y=x2)
-    return kernels.AddV2(x=x1, y=x2)
+def _refuse_bool_subtract(x, y):
+    raise TypeError("subtract: boolean subtraction is not supported (as in NumPy); use logical_xor.")
 
 
-@names_broadcast_errors
-def subtract(x1, x2):
-    x1, x2 = binary_operands(x1, x2)
-    if x1.dtype is _BOOL:
-        raise TypeError("subtract: boolean subtraction is not supported (as in NumPy); use logical_xor.")
-    return kernels.Sub(x=x1, y=x2)
-
-
-@names_broadcast_errors
-def multiply(x1, x2):
-    x1, x2 = binary_operands(x1, x2)
-    if x1.dtype is _BOOL:
-        return kernels.LogicalAnd(x=x1, y=x2)
-    return kernels.Mul(x=x1, y=x2)
-
-
-@names_broadcast_errors
-def divide(x1, x2):
-    """True division; integer or bool operands are cast to floatx first."""
+def _true_division_operands(x1, x2):
+    """Promoted operands; integer or bool ones are cast to floatx (true division)."""
     x1, x2 = binary_operands(x1, x2)
     if x1.dtype not in FLOAT_TF:
         x1, x2 = tf.cast(x1, floatx_tf()), tf.cast(x2, floatx_tf())
-    return kernels.RealDiv(x=x1, y=x2)
+    return x1, x2
 
 
-def _integer_safe(kernel, x1, x2):
-    """Integer division by zero gives 0, as in NumPy (TensorFlow's CPU kernel raises instead)."""
-    if x1.dtype in FLOAT_TF:
-        return kernel(x=x1, y=x2)
-    zero = kernels.Equal(x=x2, y=tf.zeros((), x2.dtype))
-    safe = kernels.SelectV2(condition=zero, t=tf.ones((), x2.dtype), e=x2)
-    return kernels.SelectV2(condition=zero, t=tf.zeros((), x1.dtype), e=kernel(x=x1, y=safe))
-
-
-@names_broadcast_errors
-def floor_divide(x1, x2):
-    """``tf.math.floordiv``: rounds toward -inf for ints and floats, as Python's ``//``."""
+def _integer_operands(x1, x2):
+    """Promoted operands; bools as int8 (TensorFlow has no bool division kernels)."""
     x1, x2 = binary_operands(x1, x2)
     if x1.dtype is _BOOL:
         x1, x2 = tf.cast(x1, tf.int8), tf.cast(x2, tf.int8)
-    return _integer_safe(kernels.FloorDiv, x1, x2)
+    return x1, x2
 
 
-@names_broadcast_errors
-def mod(x1, x2):
-    """``tf.math.floormod``: the result takes the divisor's sign, as Python's ``%``."""
-    x1, x2 = binary_operands(x1, x2)
-    if x1.dtype is _BOOL:
-        x1, x2 = tf.cast(x1, tf.int8), tf.cast(x2, tf.int8)
-    return _integer_safe(kernels.FloorMod, x1, x2)
+def _integer_safe(kernel):
+    """``kernel`` with integer division by zero giving 0, as in NumPy (TensorFlow's CPU kernel raises instead)."""
+    def safe(x, y):
+        if x.dtype in FLOAT_TF:
+            return kernel(x=x, y=y)
+        zero = kernels.Equal(x=y, y=tf.zeros((), y.dtype))
+        divisor = kernels.SelectV2(condition=zero, t=tf.ones((), y.dtype), e=y)
+        return kernels.SelectV2(condition=zero, t=tf.zeros((), x.dtype), e=kernel(x=x, y=divisor))
+    return safe
 
 
-@names_broadcast_errors
-def power(x1, x2):
-    x1, x2 = binary_operands(x1, x2)
-    return kernels.Pow(x=x1, y=x2)
+add = binary_op("add", kernels.AddV2, on_bool=kernels.LogicalOr)
+subtract = binary_op("subtract", kernels.Sub, on_bool=_refuse_bool_subtract)
+multiply = binary_op("multiply", kernels.Mul, on_bool=kernels.LogicalAnd)
+divide = binary_op("divide", kernels.RealDiv, operands=_true_division_operands,
+                   doc="True division; integer or bool operands are cast to floatx first.")
+floor_divide = binary_op("floor_divide", _integer_safe(kernels.FloorDiv), operands=_integer_operands,
+                         doc="``tf.math.floordiv``: rounds toward -inf for ints and floats, as Python's ``//``.")
+mod = binary_op("mod", _integer_safe(kernels.FloorMod), operands=_integer_operands,
+                doc="``tf.math.floormod``: the result takes the divisor's sign, as Python's ``%``.")
+power = binary_op("power", kernels.Pow)
 
 
 def negative(x):
@@ -145,22 +123,10 @@ def erf(x):
     return kernels.Erf(x=float_operand(x))
 
 
-@names_broadcast_errors
-def maximum(x1, x2):
-    """At ties TensorFlow's gradient goes to ``x1`` (it masks with ``x1 >= x2``), as the spec asks."""
-    x1, x2 = binary_operands(x1, x2)
-    if x1.dtype is _BOOL:
-        return kernels.LogicalOr(x=x1, y=x2)
-    return kernels.Maximum(x=x1, y=x2)
-
-
-@names_broadcast_errors
-def minimum(x1, x2):
-    """At ties the gradient goes to ``x1`` (TensorFlow masks with ``x1 <= x2``)."""
-    x1, x2 = binary_operands(x1, x2)
-    if x1.dtype is _BOOL:
-        return kernels.LogicalAnd(x=x1, y=x2)
-    return kernels.Minimum(x=x1, y=x2)
+maximum = binary_op("maximum", kernels.Maximum, on_bool=kernels.LogicalOr,
+                    doc="At ties TensorFlow's gradient goes to ``x1`` (it masks with ``x1 >= x2``), as the spec asks.")
+minimum = binary_op("minimum", kernels.Minimum, on_bool=kernels.LogicalAnd,
+                    doc="At ties the gradient goes to ``x1`` (TensorFlow masks with ``x1 <= x2``).")
 
 
 @names_broadcast_errors

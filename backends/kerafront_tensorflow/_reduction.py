@@ -34,10 +34,20 @@ def sum(x, axis=None, keepdims=False):
     return kernels.Sum(input=x, axis=_kernel_axes(_axes("sum", axis, x)), keep_dims=keepdims)
 
 
-def mean(x, axis=None, keepdims=False):
-    """Integer inputs give floatx; an empty reduction gives NaN."""
-    x = float_operand(x)
-    return kernels.Mean(input=x, axis=_kernel_axes(_axes("mean", axis, x)), keep_dims=keepdims)
+def _reduction(name, kernel, operand, doc=None):
+    """Reduction ``name``: ``kernel`` over the validated axes of ``operand(x)``."""
+    def op(x, axis=None, keepdims=False):
+        x = operand(x)
+        return kernel(input=x, axis=_kernel_axes(_axes(name, axis, x)), keep_dims=keepdims)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+mean = _reduction("mean", kernels.Mean, float_operand, "Integer inputs give floatx; an empty reduction gives NaN.")
+any = _reduction("any", kernels.Any, bool_operand)
+all = _reduction("all", kernels.All, bool_operand)
 
 
 def _check_nonempty(op, x, axes):
@@ -79,24 +89,24 @@ def _first_extreme(reduce_fn, x, axes, keepdims):
     return forward(x)
 
 
-def _extreme(op, reduce_fn, x, axis, keepdims):
-    x = as_tensor(x)
-    axes = _axes(op, axis, x)
-    _check_nonempty(op, x, axes)
-    if x.dtype is _BOOL:
-        reduce_bool = kernels.Any if op == "max" else kernels.All
-        return reduce_bool(input=x, axis=_kernel_axes(axes), keep_dims=keepdims)
-    if x.dtype in FLOAT_TF and axes and could_record():
-        return _first_extreme(reduce_fn, x, axes, keepdims)
-    return reduce_fn(input=x, axis=_kernel_axes(axes), keep_dims=keepdims)
+def _extreme(name, reduce_fn, reduce_bool):
+    """max or min (``reduce_fn``; ``reduce_bool`` on bools), the gradient at ties to the first extreme."""
+    def op(x, axis=None, keepdims=False):
+        x = as_tensor(x)
+        axes = _axes(name, axis, x)
+        _check_nonempty(name, x, axes)
+        if x.dtype is _BOOL:
+            return reduce_bool(input=x, axis=_kernel_axes(axes), keep_dims=keepdims)
+        if x.dtype in FLOAT_TF and axes and could_record():
+            return _first_extreme(reduce_fn, x, axes, keepdims)
+        return reduce_fn(input=x, axis=_kernel_axes(axes), keep_dims=keepdims)
+
+    op.__name__ = op.__qualname__ = name
+    return op
 
 
-def max(x, axis=None, keepdims=False):
-    return _extreme("max", kernels.Max, x, axis, keepdims)
-
-
-def min(x, axis=None, keepdims=False):
-    return _extreme("min", kernels.Min, x, axis, keepdims)
+max = _extreme("max", kernels.Max, kernels.Any)
+min = _extreme("min", kernels.Min, kernels.All)
 
 
 def prod(x, axis=None, keepdims=False):
@@ -106,38 +116,30 @@ def prod(x, axis=None, keepdims=False):
     return kernels.Prod(input=x, axis=_kernel_axes(_axes("prod", axis, x)), keep_dims=keepdims)
 
 
-def _arg_extreme(op, arg_fn, x, axis, keepdims):
-    x = as_tensor(x)
-    if x.dtype is _BOOL:
-        x = tf.cast(x, tf.int32)
-    rank = x.shape.rank
-    if axis is None:
-        _check_nonempty(op, x, tuple(range(rank)))
-        index = arg_fn(tf.reshape(x, [-1]), axis=0, output_type=tf.int32)
-        return tf.reshape(index, [1] * rank) if keepdims else index
-    axis = single_axis(axis, rank, op)
-    _check_nonempty(op, x, (axis,))
-    index = arg_fn(x, axis=axis, output_type=tf.int32)
-    return tf.expand_dims(index, axis) if keepdims else index
+def _arg_extreme(name, arg_fn, doc=None):
+    """argmax or argmin (``arg_fn``): an int32 index; bools compare as 0/1."""
+    def op(x, axis=None, keepdims=False):
+        x = as_tensor(x)
+        if x.dtype is _BOOL:
+            x = tf.cast(x, tf.int32)
+        rank = x.shape.rank
+        if axis is None:
+            _check_nonempty(name, x, tuple(range(rank)))
+            index = arg_fn(tf.reshape(x, [-1]), axis=0, output_type=tf.int32)
+            return tf.reshape(index, [1] * rank) if keepdims else index
+        axis = single_axis(axis, rank, name)
+        _check_nonempty(name, x, (axis,))
+        index = arg_fn(x, axis=axis, output_type=tf.int32)
+        return tf.expand_dims(index, axis) if keepdims else index
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
 
 
-def argmax(x, axis=None, keepdims=False):
-    """int32 index of the first maximum (TensorFlow's CPU and GPU kernels keep the first tie)."""
-    return _arg_extreme("argmax", tf.argmax, x, axis, keepdims)
-
-
-def argmin(x, axis=None, keepdims=False):
-    return _arg_extreme("argmin", tf.argmin, x, axis, keepdims)
-
-
-def any(x, axis=None, keepdims=False):
-    x = bool_operand(x)
-    return kernels.Any(input=x, axis=_kernel_axes(_axes("any", axis, x)), keep_dims=keepdims)
-
-
-def all(x, axis=None, keepdims=False):
-    x = bool_operand(x)
-    return kernels.All(input=x, axis=_kernel_axes(_axes("all", axis, x)), keep_dims=keepdims)
+argmax = _arg_extreme("argmax", tf.argmax,
+                      "int32 index of the first maximum (TensorFlow's CPU and GPU kernels keep the first tie).")
+argmin = _arg_extreme("argmin", tf.argmin)
 
 
 def var(x, axis=None, keepdims=False):

@@ -82,7 +82,12 @@ def broadcast_to(x, shape):
     return tf.broadcast_to(x, shape)
 
 
-def _check_same_rank(op, tensors, axis, skip_axis):
+def _joinable(op, xs, axis, skip_axis):
+    """``xs`` promoted to one dtype and checked for one rank and equal sizes (but along ``axis`` when
+    ``skip_axis``): the operands of concatenate and stack."""
+    tensors = operands(*xs)
+    if not tensors:
+        raise ValueError(f"{op}: needs at least one tensor.")
     shapes = [static_shape(t) for t in tensors]
     rank = len(shapes[0])
     for s in shapes:
@@ -97,22 +102,15 @@ def _check_same_rank(op, tensors, axis, skip_axis):
         if len(sizes) > 1:
             what = "except along the concatenation axis" if skip_axis else ""
             raise ValueError(f"{op}: input shapes must match {what}, got {shapes}.")
+    return tensors
 
 
 def concatenate(xs, axis=0):
-    tensors = operands(*xs)
-    if not tensors:
-        raise ValueError("concatenate: needs at least one tensor.")
-    _check_same_rank("concatenate", tensors, axis, skip_axis=True)
-    return tf.concat(tensors, axis)
+    return tf.concat(_joinable("concatenate", xs, axis, skip_axis=True), axis)
 
 
 def stack(xs, axis=0):
-    tensors = operands(*xs)
-    if not tensors:
-        raise ValueError("stack: needs at least one tensor.")
-    _check_same_rank("stack", tensors, axis, skip_axis=False)
-    return tf.stack(tensors, axis)
+    return tf.stack(_joinable("stack", xs, axis, skip_axis=False), axis)
 
 
 def split(x, indices_or_sections, axis=0):

@@ -7,56 +7,22 @@ broadcast raise ``ValueError`` naming the op.
 
 import torch
 
-from kerafront_torch._convert import Tensor, as_tensor, binary_tensors, broadcast_error
+from kerafront_torch._convert import as_tensor, binary_op, binary_tensors
 
 
-def _compare(fn, x1, x2, op):
-    if not (isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype is x2.dtype):
-        x1, x2 = binary_tensors(x1, x2)
-    try:
-        return fn(x1, x2)
-    except RuntimeError as error:
-        raise broadcast_error(op, error, x1, x2) from None
-
-
-def equal(x1, x2):
-    return _compare(torch.eq, x1, x2, "equal")
-
-
-def not_equal(x1, x2):
-    return _compare(torch.ne, x1, x2, "not_equal")
-
-
-def less(x1, x2):
-    return _compare(torch.lt, x1, x2, "less")
-
-
-def less_equal(x1, x2):
-    return _compare(torch.le, x1, x2, "less_equal")
-
-
-def greater(x1, x2):
-    return _compare(torch.gt, x1, x2, "greater")
-
-
-def greater_equal(x1, x2):
-    return _compare(torch.ge, x1, x2, "greater_equal")
-
-
-def logical_and(x1, x2):
-    return _compare(torch.logical_and, x1, x2, "logical_and")
-
-
-def logical_or(x1, x2):
-    return _compare(torch.logical_or, x1, x2, "logical_or")
+equal = binary_op("equal", torch.eq, operands=binary_tensors)
+not_equal = binary_op("not_equal", torch.ne, operands=binary_tensors)
+less = binary_op("less", torch.lt, operands=binary_tensors)
+less_equal = binary_op("less_equal", torch.le, operands=binary_tensors)
+greater = binary_op("greater", torch.gt, operands=binary_tensors)
+greater_equal = binary_op("greater_equal", torch.ge, operands=binary_tensors)
+logical_and = binary_op("logical_and", torch.logical_and, operands=binary_tensors)
+logical_or = binary_op("logical_or", torch.logical_or, operands=binary_tensors)
+logical_xor = binary_op("logical_xor", torch.logical_xor, operands=binary_tensors)
 
 
 def logical_not(x):
     return torch.logical_not(as_tensor(x))
-
-
-def logical_xor(x1, x2):
-    return _compare(torch.logical_xor, x1, x2, "logical_xor")
 
 
 def isnan(x):

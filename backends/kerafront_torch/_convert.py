@@ -166,3 +166,26 @@ def broadcast_error(op, error, *operands):
     not broadcast (the NumPy reference's message), else ``error`` itself, to be raised again."""
     shapes = [tuple(x.shape) if isinstance(x, Tensor) else np.shape(x) for x in operands]
     return error if spec_rules.broadcastable(shapes) else spec_rules.broadcast_error(op, shapes)
+
+
+def binary_op(name, same_dtype, promoted=None, operands=binary, doc=None):
+    """Binary op ``name``: ``same_dtype(x1, x2)`` on two tensors of one dtype (no promotion, tried
+    first), else ``promoted`` (default ``same_dtype``) on ``operands(x1, x2)`` (``binary``, or
+    ``binary_tensors`` for torch functions that refuse a Python scalar). A torch ``RuntimeError``
+    for shapes that do not broadcast becomes ``broadcast_error``'s ``ValueError`` naming ``name``.
+    """
+    if promoted is None:
+        promoted = same_dtype
+
+    def op(x1, x2):
+        try:
+            if isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype is x2.dtype:
+                return same_dtype(x1, x2)
+            x1, x2 = operands(x1, x2)
+            return promoted(x1, x2)
+        except RuntimeError as error:
+            raise broadcast_error(name, error, x1, x2) from None
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op

@@ -1,7 +1,8 @@
 """Elementwise math (spec section "Elementwise math").
 
 Each binary op takes the no-promotion fast path when both operands are tensors of one dtype;
-otherwise ``binary`` applies kerafront's table. Python operators (``x1 - x2``) are used where a
+otherwise ``binary`` applies kerafront's table (``_convert.binary_op`` builds the ops that share
+that body). Python operators (``x1 - x2``) are used where a
 Python scalar may come first, since ``torch.sub(2.0, t)`` is not accepted. Shapes that do not
 broadcast raise ``ValueError`` naming the op (``_convert.broadcast_error``, called only once torch
 has failed, so valid inputs pay nothing).
@@ -12,40 +13,17 @@ they are computed with ``where`` (NaN still propagates). ``clip``'s gradient is 
 (``torch.clamp``'s), as ``spec.KINK_RULES`` states.
 """
 
+import operator
+
 import torch
 
-from kerafront_torch._convert import (SCALARS, Tensor, as_tensor, binary, binary_tensors, broadcast_error, float_input,
-                                      floatx, promote)
+from kerafront_torch._convert import (SCALARS, Tensor, as_tensor, binary, binary_op, binary_tensors, broadcast_error,
+                                      float_input, floatx, promote)
 
 
-def add(x1, x2):
-    try:
-        if isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype is x2.dtype:
-            return torch.add(x1, x2)
-        x1, x2 = binary(x1, x2)
-        return x1 + x2
-    except RuntimeError as error:
-        raise broadcast_error("add", error, x1, x2) from None
-
-
-def subtract(x1, x2):
-    try:
-        if isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype is x2.dtype:
-            return torch.sub(x1, x2)
-        x1, x2 = binary(x1, x2)
-        return x1 - x2
-    except RuntimeError as error:
-        raise broadcast_error("subtract", error, x1, x2) from None
-
-
-def multiply(x1, x2):
-    try:
-        if isinstance(x1, Tensor) and isinstance(x2, Tensor) and x1.dtype is x2.dtype:
-            return torch.mul(x1, x2)
-        x1, x2 = binary(x1, x2)
-        return x1 * x2
-    except RuntimeError as error:
-        raise broadcast_error("multiply", error, x1, x2) from None
+add = binary_op("add", torch.add, operator.add)
+subtract = binary_op("subtract", torch.sub, operator.sub)
+multiply = binary_op("multiply", torch.mul, operator.mul)
 
 
 def _float_pair(x1, x2):
@@ -68,20 +46,8 @@ def divide(x1, x2):
         raise broadcast_error("divide", error, x1, x2) from None
 
 
-def floor_divide(x1, x2):
-    x1, x2 = binary(x1, x2)
-    try:
-        return x1 // x2
-    except RuntimeError as error:
-        raise broadcast_error("floor_divide", error, x1, x2) from None
-
-
-def mod(x1, x2):
-    x1, x2 = binary(x1, x2)
-    try:
-        return x1 % x2
-    except RuntimeError as error:
-        raise broadcast_error("mod", error, x1, x2) from None
+floor_divide = binary_op("floor_divide", operator.floordiv)
+mod = binary_op("mod", operator.mod)
 
 
 def power(x1, x2):
@@ -154,27 +120,30 @@ def erf(x):
     return torch.erf(float_input(x))
 
 
-def _extremum(x1, x2, fast, wins, inclusive_clamp, op):
-    """Shared body of maximum/minimum: ties send the gradient to ``x1``."""
-    if isinstance(x1, Tensor) and (x1.is_floating_point() and type(x2) in (int, float)
-                                   or type(x2) is int and x1.dtype is not torch.bool):
-        return inclusive_clamp(x1, x2)  # clamp's gradient reaches x1 where x1 >= x2 (max): ties included
-    x1, x2 = binary_tensors(x1, x2)
-    try:
-        if not (x1.requires_grad or x2.requires_grad):
-            return fast(x1, x2)
-        take_first = wins(x1, x2).logical_or_(torch.isnan(x1))
-    except RuntimeError as error:
-        raise broadcast_error(op, error, x1, x2) from None
-    return torch.where(take_first, x1, x2)
+def _extremum(name, fast, wins, inclusive_clamp, doc):
+    """maximum or minimum (``fast``), with ties sending the gradient to ``x1`` (``wins(x1, x2)``)."""
+    def op(x1, x2):
+        if isinstance(x1, Tensor) and (x1.is_floating_point() and type(x2) in (int, float)
+                                       or type(x2) is int and x1.dtype is not torch.bool):
+            return inclusive_clamp(x1, x2)  # clamp's gradient reaches x1 where x1 >= x2 (max): ties included
+        x1, x2 = binary_tensors(x1, x2)
+        try:
+            if not (x1.requires_grad or x2.requires_grad):
+                return fast(x1, x2)
+            take_first = wins(x1, x2).logical_or_(torch.isnan(x1))
+        except RuntimeError as error:
+            raise broadcast_error(name, error, x1, x2) from None
+        return torch.where(take_first, x1, x2)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
 
 
-def maximum(x1, x2):
-    return _extremum(x1, x2, torch.maximum, torch.greater_equal, torch.clamp_min, "maximum")
-
-
-def minimum(x1, x2):
-    return _extremum(x1, x2, torch.minimum, torch.less_equal, torch.clamp_max, "minimum")
+maximum = _extremum("maximum", torch.maximum, torch.greater_equal, torch.clamp_min,
+                    "Elementwise max; ties send the gradient to ``x1``; NaN in either operand propagates.")
+minimum = _extremum("minimum", torch.minimum, torch.less_equal, torch.clamp_max,
+                    "Elementwise min; ties send the gradient to ``x1``; NaN in either operand propagates.")
 
 
 def _bound_dtype(dtype, bound):

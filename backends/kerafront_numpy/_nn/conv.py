@@ -122,21 +122,31 @@ def conv_operands(inputs, kernel):
     return inputs, kernel
 
 
+def _checked_arguments(inputs, kernel, strides, padding, data_format, dilation_rate, op, kernel_layout):
+    """The checks ``conv`` and ``conv_transpose`` share; returns (mode, channels_first, rank, strides, dilations).
+
+    ``kernel_layout`` names the kernel's dims in the rank error (the two ops lay them out differently).
+    """
+    spec_rules.check_spatial_rank(inputs.shape, op)
+    if kernel.ndim != inputs.ndim:
+        raise ValueError(f"{op}: kernel must have rank {inputs.ndim} ({kernel_layout}) for inputs of shape "
+                         f"{inputs.shape}, got kernel shape {kernel.shape}.")
+    mode = spec_rules.padding_mode(padding, op)
+    channels_first = spec_rules.channels_first(data_format, op)
+    rank = inputs.ndim - 2
+    strides = spec_rules.spatial_tuple(strides, rank, op, "strides")
+    dilations = spec_rules.spatial_tuple(dilation_rate, rank, op, "dilation_rate")
+    return mode, channels_first, rank, strides, dilations
+
+
 def conv_setup(inputs, kernel, strides, padding, data_format, dilation_rate, op="conv"):
     """Validate ``conv``'s arguments; returns (x_nhwc, kernel_hw, channels_first, strides, dilations, pads, outs).
 
     ``inputs`` and ``kernel`` are arrays of one dtype (see ``conv_operands``); the returned
     strides, dilations, pads and outs are per dim of the (H, W) plane.
     """
-    spec_rules.check_spatial_rank(inputs.shape, op)
-    if kernel.ndim != inputs.ndim:
-        raise ValueError(f"{op}: kernel must have rank {inputs.ndim} (*kernel_size, C_in // groups, C_out) for "
-                         f"inputs of shape {inputs.shape}, got kernel shape {kernel.shape}.")
-    mode = spec_rules.padding_mode(padding, op)
-    channels_first = spec_rules.channels_first(data_format, op)
-    rank = inputs.ndim - 2
-    strides = spec_rules.spatial_tuple(strides, rank, op, "strides")
-    dilations = spec_rules.spatial_tuple(dilation_rate, rank, op, "dilation_rate")
+    mode, channels_first, rank, strides, dilations = _checked_arguments(
+        inputs, kernel, strides, padding, data_format, dilation_rate, op, "*kernel_size, C_in // groups, C_out")
     if max(strides) > 1 and max(dilations) > 1:
         raise ValueError(f"{op}: strides > 1 cannot be combined with dilation_rate > 1, got strides={strides} "
                          f"and dilation_rate={dilations}.")
@@ -196,15 +206,8 @@ def _conv_transpose_setup(inputs, kernel, strides, padding, output_padding, data
     shape whose padding before is TensorFlow's rule for that conv
     (``kerafront.spec_rules.transpose_geometry``).
     """
-    spec_rules.check_spatial_rank(inputs.shape, op)
-    if kernel.ndim != inputs.ndim:
-        raise ValueError(f"{op}: kernel must have rank {inputs.ndim} (*kernel_size, C_out, C_in) for inputs of "
-                         f"shape {inputs.shape}, got kernel shape {kernel.shape}.")
-    mode = spec_rules.padding_mode(padding, op)
-    channels_first = spec_rules.channels_first(data_format, op)
-    rank = inputs.ndim - 2
-    strides = spec_rules.spatial_tuple(strides, rank, op, "strides")
-    dilations = spec_rules.spatial_tuple(dilation_rate, rank, op, "dilation_rate")
+    mode, channels_first, rank, strides, dilations = _checked_arguments(
+        inputs, kernel, strides, padding, data_format, dilation_rate, op, "*kernel_size, C_out, C_in")
     y = to_nhwc(inputs, channels_first)
     k = kernel if rank == 2 else kernel[None]
     if k.shape[-1] != y.shape[-1]:

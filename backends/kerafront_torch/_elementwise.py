@@ -156,10 +156,21 @@ def _bound_dtype(dtype, bound):
     return dtype
 
 
+def _clip_with_spec_gradient(x, x_min, x_max):
+    """``minimum(maximum(x, x_min), x_max)`` as two ``where``s: the value of ``torch.clamp``, and the
+    gradient of ``spec.KINK_RULES["clip"]`` (1 at the bounds, the bound's where it takes over) on every
+    torch release (``clamp``'s own backward at the bounds changed between releases)."""
+    if x_min is not None:
+        x = torch.where(x < x_min, x_min, x)
+    if x_max is not None:
+        x = torch.where(x > x_max, x_max, x)
+    return x
+
+
 def clip(x, x_min, x_max):
     if isinstance(x, Tensor) and x.is_floating_point() and type(x_min) in (int, float) \
             and type(x_max) in (int, float):
-        return torch.clamp(x, x_min, x_max)
+        return _clip_with_spec_gradient(x, x_min, x_max)
     x = as_tensor(x)
     x_min = x_min if x_min is None or type(x_min) in SCALARS else as_tensor(x_min, x.device)
     x_max = x_max if x_max is None or type(x_max) in SCALARS else as_tensor(x_max, x.device)
@@ -169,7 +180,7 @@ def clip(x, x_min, x_max):
         x_min = None if x_min is None else torch.as_tensor(x_min, dtype=target, device=x.device)
         x_max = None if x_max is None else torch.as_tensor(x_max, dtype=target, device=x.device)
     try:
-        return torch.clamp(x, x_min, x_max)
+        return _clip_with_spec_gradient(x, x_min, x_max)
     except RuntimeError as error:
         raise broadcast_error("clip", error, *(v for v in (x, x_min, x_max) if v is not None)) from None
 

@@ -204,11 +204,11 @@ def _pending_tables(name):
 
 
 def _complete_pending(name):
+    """Publish the finished tables of the process-wide backend (only it can be pending: scopes and
+    ``set_backend`` build complete tables)."""
     tables = _tables_for(name)
     if _Active.tables.name == name and _Active.tables.backend is None:
         _Active.tables = tables
-    if active.tables.name == name and active.tables.backend is None:
-        active.tables = tables
     return tables
 
 

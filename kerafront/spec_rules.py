@@ -6,6 +6,7 @@ op's name and the arguments they received, and get plain Python values back:
 
 * ``normalize_axis(axis, ndim, op)`` -> sorted tuple of non-negative axes (``None``: every axis).
 * ``single_axis(axis, ndim, op)`` -> one non-negative axis.
+* ``squeeze_axes(axis, shape)`` -> the axes ``squeeze`` removes (each must have size 1).
 * ``spatial_tuple(value, rank, op, name)`` -> ``strides``/``dilation_rate``/``pool_size`` per spatial dim.
 * ``padding_mode(padding, op)`` -> ``"valid"`` or ``"same"``.
 * ``channels_first(data_format, op)`` -> bool (``None`` reads ``config.image_data_format()``).
@@ -27,11 +28,20 @@ import operator
 
 from kerafront.config import state
 
-__all__ = ["normalize_axis", "single_axis", "spatial_tuple", "padding_mode", "channels_first",
+__all__ = ["normalize_axis", "single_axis", "squeeze_axes", "spatial_tuple", "padding_mode", "channels_first",
            "check_spatial_rank", "window_geometry", "transpose_geometry", "check_output_padding",
            "broadcastable", "broadcast_error"]
 
 _ALL_AXES = tuple(tuple(range(n)) for n in range(33))
+
+
+def _cached_when_hashable(cached, value, *rest):
+    """``cached(value, *rest)`` through its cache, or uncached when ``value`` cannot key it (a tensor)."""
+    try:
+        hash(value)
+    except TypeError:
+        return cached.__wrapped__(value, *rest)
+    return cached(value, *rest)
 
 
 def normalize_axis(axis, ndim, op):
@@ -46,12 +56,7 @@ def normalize_axis(axis, ndim, op):
         return (axis + ndim if axis < 0 else axis,)
     if type(axis) is list:
         axis = tuple(axis)
-    try:
-        return _normalize_axis(axis, ndim, op)
-    except TypeError as error:  # an unhashable axis: validate without the cache
-        if "unhashable" not in str(error):
-            raise
-        return _normalize_axis.__wrapped__(axis, ndim, op)
+    return _cached_when_hashable(_normalize_axis, axis, ndim, op)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -93,16 +98,24 @@ def single_axis(axis, ndim, op):
     return axis % ndim
 
 
+def squeeze_axes(axis, shape):
+    """The named axes ``squeeze`` removes, sorted; ``ValueError`` for one whose size is not 1.
+
+    ``shape`` may hold ``None`` for a dimension unknown while tracing (taken on trust).
+    """
+    shape = tuple(shape)
+    axes = normalize_axis(axis, len(shape), "squeeze")
+    for a in axes:
+        if shape[a] is not None and shape[a] != 1:
+            raise ValueError(f"squeeze: cannot squeeze axis {a} of shape {shape}: its size is {shape[a]}, not 1.")
+    return axes
+
+
 def spatial_tuple(value, rank, op, name):
     """``value`` (an int or a sequence of ``rank`` ints, all >= 1) as a tuple of ``rank`` ints."""
     if type(value) is list:
         value = tuple(value)
-    try:
-        return _spatial_tuple(value, rank, op, name)
-    except TypeError as error:  # unhashable value: validate without the cache
-        if "unhashable" not in str(error):
-            raise
-        return _spatial_tuple.__wrapped__(value, rank, op, name)
+    return _cached_when_hashable(_spatial_tuple, value, rank, op, name)
 
 
 @functools.lru_cache(maxsize=1024)

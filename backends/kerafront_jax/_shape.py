@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from kerafront.spec_rules import normalize_axis, single_axis
+from kerafront.spec_rules import normalize_axis, single_axis, squeeze_axes
 
 from kerafront_jax._convert import promote_all, tensor
 
@@ -67,11 +67,7 @@ def squeeze(x, axis=None):
     x = tensor(x)
     if axis is None:
         return jnp.squeeze(x)
-    axes = normalize_axis(axis, x.ndim, "squeeze")
-    for a in axes:
-        if x.shape[a] != 1:
-            raise ValueError(f"squeeze: axis {a} of shape {tuple(x.shape)} has size {x.shape[a]}, not 1.")
-    return jnp.squeeze(x, axes)
+    return jnp.squeeze(x, squeeze_axes(axis, x.shape))
 
 
 def broadcast_to(x, shape):

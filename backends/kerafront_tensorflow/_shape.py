@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from kerafront.spec_rules import normalize_axis, single_axis
+from kerafront.spec_rules import normalize_axis, single_axis, squeeze_axes
 from kerafront_tensorflow._convert import as_tensor, operands, static_shape
 from kerafront_tensorflow._creation import convert_to_tensor
 from kerafront_tensorflow._tf import Tensor, tf
@@ -63,11 +63,7 @@ def squeeze(x, axis=None):
     x = as_tensor(x)
     if axis is None:
         return tf.squeeze(x)
-    dims = static_shape(x)
-    axes = normalize_axis(axis, len(dims), "squeeze")
-    for a in axes:
-        if dims[a] is not None and dims[a] != 1:
-            raise ValueError(f"squeeze: axis {a} of shape {dims} has size {dims[a]}, not 1.")
+    axes = squeeze_axes(axis, static_shape(x))
     return tf.squeeze(x, list(axes)) if axes else x
 
 

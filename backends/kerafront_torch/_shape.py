@@ -16,7 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from kerafront.spec_rules import normalize_axis, single_axis
+from kerafront.spec_rules import normalize_axis, single_axis, squeeze_axes
 
 from kerafront_torch._convert import Tensor, as_tensor, promote_all
 
@@ -60,11 +60,7 @@ def squeeze(x, axis=None):
     x = as_tensor(x)
     if axis is None:
         return torch.squeeze(x)
-    axes = normalize_axis(axis, x.ndim, "squeeze")
-    for a in axes:
-        if x.shape[a] != 1:
-            raise ValueError(f"squeeze: axis {a} of a tensor of shape {tuple(x.shape)} has size {x.shape[a]}, "
-                             f"not 1.")
+    axes = squeeze_axes(axis, x.shape)
     return torch.squeeze(x, dim=axes) if axes else x
 
 

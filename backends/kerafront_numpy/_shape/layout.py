@@ -7,7 +7,7 @@ import builtins
 
 import numpy as np
 
-from kerafront.spec_rules import normalize_axis, single_axis
+from kerafront.spec_rules import normalize_axis, single_axis, squeeze_axes
 
 from kerafront_numpy._autodiff import Box, primitive, recording
 from kerafront_numpy._convert import input_array, promote
@@ -63,12 +63,7 @@ def squeeze(x, axis=None):
     x = input_array(x)
     if axis is None:
         return np.squeeze(x)
-    axes = normalize_axis(axis, x.ndim, "squeeze")
-    for a in axes:
-        if x.shape[a] != 1:
-            raise ValueError(f"squeeze: cannot squeeze axis {a} of shape {x.shape}: its size is {x.shape[a]}, "
-                             "not 1.")
-    return np.squeeze(x, axis=axes)
+    return np.squeeze(x, axis=squeeze_axes(axis, x.shape))
 
 
 @primitive(lambda g, out, x, shape: (g,))

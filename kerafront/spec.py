@@ -652,6 +652,16 @@ OPTIONAL_BACKEND_HOOKS = {
     "compiled_functions_take_numpy": "True when functions returned by compile accept NumPy arrays in place "
                                      "of tensors and transfer them themselves (the trainer then passes "
                                      "batches without converting them first).",
+    "step_mode": "step_mode() -> how the trainer runs a training step (kerafront/training/trainer.py): "
+                 "'eager' (compile is the identity; a step mutates the variables as it runs), 'pure' (compile "
+                 "traces a pure function: the step gets every variable's value as an argument and returns the "
+                 "new values) or 'stateful' (compile traces a function that reads and assigns the framework's "
+                 "own variables, which variable_storage makes). Absent: 'eager'.",
+    "variable_storage": "An object with make(tensor, trainable) -> storage, assign(storage, tensor) -> storage "
+                        "and set_trainable(storage, trainable): kerafront Variables then hold the framework's "
+                        "own variable object (contract in kerafront/variables.py). Absent: plain tensors.",
+    "inference_scope": "inference_scope() -> context manager the trainer opens around test and predict steps "
+                       "(torch: torch.no_grad(), so parameters that require grad build no graph).",
     "prepare_for_training": "prepare_for_training() -> None, called before the trainer first builds its "
                             "steps (a backend may tune its process once there; NumPy and torch on CPU keep freed "
                             "memory for the next step, see kerafront/utils/malloc.py).",

@@ -1,8 +1,16 @@
 """``Variable``: one native tensor with a name, a path and a trainable flag.
 
-Inside a ``StatelessScope`` (used by ``Layer.stateless_call`` and the trainer), reading
-``variable.value`` returns the value the scope maps it to, and ``assign`` records the new value in
-the scope instead of mutating the variable, so a training step is a pure function of its inputs.
+Inside a ``StatelessScope`` (used by ``Layer.stateless_call``, ``ops.value_and_grad`` over
+variables and the trainer's compiled steps), reading ``variable.value`` returns the value the scope
+maps it to, and ``assign`` records the new value in the scope instead of mutating the variable, so a
+step is a pure function of its inputs. Scopes nest: a variable an inner scope does not map is read
+from (and its reads fall through to) the enclosing scope.
+
+Storage. A backend may declare ``variable_storage`` (see ``kerafront.spec.OPTIONAL_BACKEND_HOOKS``):
+an object whose ``make(tensor, trainable)`` turns a new variable's tensor into the framework's own
+variable object (a ``torch.nn.Parameter``, a ``tf.Variable``), ``assign(storage, tensor)`` writes
+a new value into it (in place) and returns the storage, and ``set_trainable(storage, trainable)``
+follows the flag. Without it the value is the plain tensor, rebound on every assign.
 """
 
 import threading
@@ -10,7 +18,7 @@ import threading
 import numpy as np
 
 from kerafront import dtypes as _dtypes
-from kerafront.config import floatx
+from kerafront.config import backend_module, floatx
 from kerafront.ops._dispatch import VariableBase
 from kerafront.ops._primitives import (abs, add, convert_to_numpy, convert_to_tensor, divide, dtype as dtype_of, equal,
                                        floor_divide, greater, greater_equal, is_tensor, less, less_equal, matmul, mod,
@@ -30,10 +38,12 @@ class StatelessScope:
     def __init__(self, values=None):
         self.values = dict(values or {})
         self.updates = {}
+        self.parent = None
 
     def __enter__(self):
         if not hasattr(_scopes, "stack"):
             _scopes.stack = []
+        self.parent = _scopes.stack[-1] if _scopes.stack else None
         _scopes.stack.append(self)
         return self
 
@@ -42,9 +52,16 @@ class StatelessScope:
         return False
 
     def get(self, variable):
-        if variable in self.updates:
-            return self.updates[variable]
-        return self.values.get(variable)
+        """The value this scope (or an enclosing one) gives ``variable``; ``None`` when none does."""
+        scope = self
+        while scope is not None:
+            if variable in scope.updates:
+                return scope.updates[variable]
+            value = scope.values.get(variable)
+            if value is not None:
+                return value
+            scope = scope.parent
+        return None
 
 
 class Variable(VariableBase):
@@ -59,13 +76,13 @@ class Variable(VariableBase):
         name: the variable's name; ``path`` is ``"<layer path>/<name>"`` once a layer owns it.
     """
 
-    __slots__ = ("_value", "name", "path", "trainable", "_dtype", "_shape", "constraint", "regularizer",
-                 "__weakref__")
+    __slots__ = ("_value", "name", "path", "_trainable", "_dtype", "_shape", "constraint", "regularizer",
+                 "_storage", "__weakref__")
 
     def __init__(self, initializer, shape=None, dtype=None, trainable=True, name=None):
         self.name = name or "variable"
         self.path = self.name
-        self.trainable = bool(trainable)
+        self._trainable = bool(trainable)
         self.constraint = None
         self.regularizer = None
         if callable(initializer):
@@ -82,9 +99,21 @@ class Variable(VariableBase):
         if shape is not None and tuple(shape_of(value)) != tuple(shape):
             raise ValueError(f"Variable {self.name!r}: initial value has shape {tuple(shape_of(value))}, "
                              f"expected {tuple(shape)}.")
-        self._value = value
         self._dtype = dtype_of(value)
         self._shape = tuple(shape_of(value))
+        self._storage = getattr(backend_module(), "variable_storage", None)
+        self._value = value if self._storage is None else self._storage.make(value, self._trainable)
+
+    @property
+    def trainable(self):
+        """Whether optimizers update it (``Layer.trainable = False`` clears it for a frozen layer)."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        if self._storage is not None:
+            self._storage.set_trainable(self._value, self._trainable)
 
     @property
     def value(self):
@@ -126,8 +155,10 @@ class Variable(VariableBase):
         scope = _current_scope()
         if scope is not None:
             scope.updates[self] = value
-        else:
+        elif self._storage is None:
             self._value = value
+        else:
+            self._value = self._storage.assign(self._value, value)
 
     def assign_add(self, delta):
         return self.assign(add(self.value, delta))

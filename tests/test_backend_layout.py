@@ -21,7 +21,8 @@ HOMES = {name: fn.category for name, fn in spec.PRIMITIVES.items()}
 HOMES.update({name: "device" for name in spec.BACKEND_HOOKS})
 HOMES.update({name: "fused" for name in spec.OVERRIDABLE_COMPOSITES})
 HOMES.update({"fused_optimizer_update": "optim", "prepare_for_training": "device",
-              "compiled_functions_take_numpy": "compile"})
+              "compiled_functions_take_numpy": "compile", "step_mode": "compile", "variable_storage": "device",
+              "inference_scope": "autodiff"})
 
 
 def _section_of(path, package):

@@ -28,7 +28,7 @@ from kerafront_jax import _cache  # noqa: F401
 from kerafront_jax._autodiff import stop_gradient, value_and_grad
 from kerafront_jax._comparison import (equal, greater, greater_equal, isfinite, isnan, less, less_equal,
                                        logical_and, logical_not, logical_or, logical_xor, not_equal)
-from kerafront_jax._compile import compile, compiled_functions_take_numpy
+from kerafront_jax._compile import compile, compiled_functions_take_numpy, step_mode
 from kerafront_jax._creation import (arange, cast, convert_to_numpy, convert_to_tensor, dtype, eye, full,
                                      is_tensor, ones, shape, zeros)
 from kerafront_jax._device import default_device, device_scope, list_devices, name

@@ -30,7 +30,7 @@ from kerafront_numpy import _box_ops  # noqa: F401  (attaches the operators to B
 from kerafront_numpy._autodiff import Box, stop_gradient, value_and_grad
 from kerafront_numpy._comparison import (equal, greater, greater_equal, isfinite, isnan, less, less_equal, logical_and,
                                          logical_not, logical_or, logical_xor, not_equal)
-from kerafront_numpy._compile import compile
+from kerafront_numpy._compile import compile, step_mode
 from kerafront_numpy._creation import (arange, cast, convert_to_numpy, convert_to_tensor, dtype, eye, full, is_tensor,
                                        ones, shape, zeros)
 from kerafront_numpy._device import default_device, device_scope, list_devices, name, prepare_for_training

@@ -34,7 +34,7 @@ from kerafront_tensorflow._tf import tf  # noqa: F401  (first: sets the log leve
 from kerafront_tensorflow._autodiff import stop_gradient, value_and_grad
 from kerafront_tensorflow._comparison import (equal, greater, greater_equal, isfinite, isnan, less, less_equal,
                                               logical_and, logical_not, logical_or, logical_xor, not_equal)
-from kerafront_tensorflow._compile import compile
+from kerafront_tensorflow._compile import compile, step_mode
 from kerafront_tensorflow._creation import (arange, cast, convert_to_numpy, convert_to_tensor, dtype, eye, full,
                                             is_tensor, ones, shape, zeros)
 from kerafront_tensorflow._device import default_device, device_scope, list_devices, name

@@ -83,3 +83,8 @@ class CompiledFunction:
 def compile(fn, donate_argnums=()):
     """Compile ``fn`` with ``tf.function`` (see the module docstring for the options)."""
     return CompiledFunction(fn, config.environ_flag("KERAFRONT_TF_XLA"))
+
+
+def step_mode():
+    """``tf.function`` steps take and return every variable's value (as on JAX)."""
+    return "pure"

@@ -26,7 +26,7 @@ Switches (environment variables, read through ``kerafront.config``):
 from kerafront_torch._autodiff import stop_gradient, value_and_grad
 from kerafront_torch._comparison import (equal, greater, greater_equal, isfinite, isnan, less, less_equal,
                                          logical_and, logical_not, logical_or, logical_xor, not_equal)
-from kerafront_torch._compile import compile
+from kerafront_torch._compile import compile, step_mode
 from kerafront_torch._creation import (arange, cast, convert_to_numpy, convert_to_tensor, dtype, eye, full,
                                        is_tensor, ones, shape, zeros)
 from kerafront_torch._device import default_device, device_scope, list_devices, name, prepare_for_training

@@ -63,3 +63,8 @@ def compile(fn, donate_argnums=()):
 
     run.__wrapped__ = fn
     return run
+
+
+def step_mode():
+    """Eager, unless ``KERAFRONT_TORCH_COMPILE`` is set: ``torch.compile`` then gets pure steps."""
+    return "eager" if _compile_mode() is None else "pure"

@@ -44,7 +44,12 @@ _JSON_SCALARS = (str, int, float, bool, type(None))
 _any_losses = [False]  # set once some layer called add_loss: then outer calls clear old losses
 
 
-class Layer:
+class LayerBase:
+    """The base of ``Layer``. Empty; a backend may give ``Layer`` a framework base in its place (the
+    torch backend makes every layer a ``torch.nn.Module``, see ``kerafront_torch/_module.py``)."""
+
+
+class Layer(LayerBase):
     """Base class of layers (see the module docstring for the contract)."""
 
     _UNTRACKED = frozenset(("_inbound_nodes", "_init_call", "_losses", "_trainable_own", "_non_trainable_own",

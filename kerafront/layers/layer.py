@@ -128,16 +128,24 @@ class Layer(LayerBase):
         return entry[1][key]
 
     def _tracked_children(self):
-        """Direct sub-layers and seed generators held in attributes, in assignment order."""
+        """Direct sub-layers, seed generators and metrics held in attributes, in assignment order."""
         return self._cached("children", self._find_children)
 
     def _find_children(self):
-        layers, seeds = [], []
+        layers, seeds, metrics = [], [], []
         skip = self._UNTRACKED
         for key, value in self.__dict__.items():
             if key not in skip:
-                _collect(value, layers, seeds, self)
-        return layers, seeds
+                _collect(value, layers, seeds, self, metrics)
+        return layers, seeds, metrics
+
+    @property
+    def metrics(self):
+        """Metrics (``kerafront.metrics.Metric``) held in attributes of this layer and nested ones."""
+        out = list(self._tracked_children()[2])
+        for layer in self._flatten_layers(include_self=False):
+            out.extend(layer._tracked_children()[2])
+        return out
 
     def _flatten_layers(self, include_self=True):
         """This layer and every nested one, depth-first pre-order, each once."""
@@ -535,23 +543,26 @@ def _wrap_build(build):
 Layer.build = _wrap_build(Layer.build)
 
 
-def _collect(value, layers, seeds, owner):
+def _collect(value, layers, seeds, owner, metrics):
     if isinstance(value, Layer):
         if value is not owner:
             layers.append(value)
     elif isinstance(value, SeedGenerator):
         seeds.append(value)
+    elif getattr(type(value), "_kerafront_metric", False):
+        metrics.append(value)
     elif isinstance(value, (list, tuple)):
         for item in value:
             if not isinstance(item, _JSON_SCALARS):
-                _collect(item, layers, seeds, owner)
+                _collect(item, layers, seeds, owner, metrics)
     elif isinstance(value, dict):
         for item in value.values():
-            _collect(item, layers, seeds, owner)
+            _collect(item, layers, seeds, owner, metrics)
 
 
 def _is_trackable(value):
-    return isinstance(value, (Layer, Variable, SeedGenerator, list, tuple, dict))
+    return isinstance(value, (Layer, Variable, SeedGenerator, list, tuple, dict)) or \
+        getattr(type(value), "_kerafront_metric", False)
 
 
 def _contains_keras_tensor(inputs):

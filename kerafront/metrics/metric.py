@@ -27,6 +27,8 @@ class Metric(_lookup.Configurable):
         dtype: the float dtype of the state and result (floatx when None).
     """
 
+    _kerafront_metric = True   # layers track metrics held in their attributes (Layer.metrics)
+
     def __init__(self, name=None, dtype=None):
         self.name = name or _snake_case(type(self).__name__)
         self.dtype = dtype or config.floatx()

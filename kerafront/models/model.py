@@ -22,7 +22,8 @@ class Model(Trainer, Layer):
     """Base of all models; ``Model(inputs, outputs)`` makes a functional model."""
 
     _UNTRACKED = Layer._UNTRACKED | {"_functional", "_model_inputs", "_model_outputs", "_inputs_struct",
-                                     "_outputs_struct", "_nodes"}
+                                     "_outputs_struct", "_nodes", "_loss_tracker", "_compile_metrics",
+                                     "_compile_loss"}
 
     def __new__(cls, *args, **kwargs):
         if cls is Model and _is_functional_call(args, kwargs):
@@ -31,12 +32,17 @@ class Model(Trainer, Layer):
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):
+        if _is_functional_call(args, kwargs):
+            # A subclass constructed as Sub(inputs, outputs) or calling super().__init__(inputs,
+            # outputs): a functional model whose steps the subclass may override (as in Keras).
+            from kerafront.models.functional import Functional
+            _make_functional(type(self), Functional)
+            Functional.__init__(self, *args, **kwargs)
+            return
         if args:
             raise TypeError(f"{type(self).__name__}: unexpected positional arguments {args!r}. Use Model(inputs, "
                             "outputs) for a functional model, or subclass Model and pass keyword arguments.")
         Layer.__init__(self, **kwargs)
-        if "__init__" in Trainer.__dict__:
-            Trainer.__init__(self)
 
     # ------------------------------------------------------------------------------------------
     # Building
@@ -144,6 +150,16 @@ class Model(Trainer, Layer):
         from kerafront.models.summary import print_summary
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       expand_nested=expand_nested, show_trainable=show_trainable)
+
+
+def _make_functional(cls, functional):
+    """Put ``Functional`` in place of ``Model`` among the bases of the subclass ``cls`` (once)."""
+    if issubclass(cls, functional):
+        return
+    for klass in cls.__mro__:
+        if Model in klass.__bases__:
+            klass.__bases__ = tuple(functional if base is Model else base for base in klass.__bases__)
+            return
 
 
 def _single_or_list(items):

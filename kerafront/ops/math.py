@@ -1,13 +1,14 @@
 """Composite math ops written from primitives (the rules composites follow: ``kerafront.ops``)."""
 
-from kerafront import config
-from kerafront.ops._dispatch import composite
+from kerafront import config, tree
+from kerafront.ops import _primitives
+from kerafront.ops._dispatch import VariableBase, composite
 from kerafront.ops._primitives import (abs, add, arange, cast, divide, dtype as dtype_of, equal, exp, expand_dims,
                                        full, isfinite, log, max, maximum, mean, multiply, ones, reshape, rsqrt,
                                        shape as shape_of, sqrt, square, squeeze, stop_gradient, subtract, sum,
-                                       transpose, value_and_grad, var, where, zeros)
+                                       transpose, var, where, zeros)
 
-__all__ = ["std", "grad", "ndim", "size", "zeros_like", "ones_like", "full_like", "logsumexp", "moments", "normalize",
+__all__ = ["std", "value_and_grad", "grad", "ndim", "size", "zeros_like", "ones_like", "full_like", "logsumexp", "moments", "normalize",
            "l2_normalize", "one_hot", "norm", "swapaxes", "moveaxis", "ravel", "clip_by_global_norm_factor"]
 
 
@@ -15,6 +16,57 @@ __all__ = ["std", "grad", "ndim", "size", "zeros_like", "ones_like", "full_like"
 def std(x, axis=None, keepdims=False):
     """Population standard deviation, ``sqrt(var(x))`` (its gradient at zero variance is not finite, as in NumPy's)."""
     return sqrt(var(x, axis=axis, keepdims=keepdims))
+
+
+def value_and_grad(fn, argnums=0, has_aux=False):
+    """The spec's ``value_and_grad``, which also differentiates with respect to ``kerafront.Variable``s.
+
+    Where a selected argument holds Variables (``ops.value_and_grad(loss_fn)(model.trainable_variables)``),
+    ``fn`` receives their values in their place, and while it runs every read of those Variables
+    (``model(x)``, ``layer.kernel``) sees the values being differentiated, so ``fn`` may ignore its
+    argument and call the model. Assignments ``fn`` makes to other Variables (BatchNorm statistics,
+    seed states) are applied after the call, outside the differentiation; the gradients come back in
+    the argument's structure. Without Variables this is the primitive itself. One code path on every
+    backend: it is how a custom ``train_step`` is written once for all of them.
+    """
+    differentiate = _primitives.value_and_grad
+    positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+
+    def wrapped(*args, **kwargs):
+        found = [(p, leaves, treedef) for p in positions if p < len(args)
+                 for leaves, treedef in [tree.flatten(args[p])] if any(isinstance(v, VariableBase) for v in leaves)]
+        if not found:
+            return differentiate(fn, argnums=argnums, has_aux=has_aux)(*args, **kwargs)
+        from kerafront.variables import StatelessScope
+        args = list(args)
+        variables = {}   # argument position -> [(leaf index, Variable)]
+        for p, leaves, treedef in found:
+            variables[p] = [(i, v) for i, v in enumerate(leaves) if isinstance(v, VariableBase)]
+            args[p] = tree.unflatten(treedef, [v.value if isinstance(v, VariableBase) else v for v in leaves])
+        assigned = []
+
+        def substituted(*inner_args, **inner_kwargs):
+            mapping = {}
+            for p, pairs in variables.items():
+                inner_leaves = tree.flatten(inner_args[p])[0]
+                mapping.update((v, inner_leaves[i]) for i, v in pairs)
+            with StatelessScope(mapping) as scope:
+                out = fn(*inner_args, **inner_kwargs)
+            assigned[:] = list(scope.updates)
+            value, aux = out if has_aux else (out, None)
+            return value, (aux, [scope.updates[v] for v in assigned])
+
+        (value, (aux, new_values)), grads = differentiate(substituted, argnums=argnums, has_aux=True)(
+            *args, **kwargs)
+        for variable, new_value in zip(assigned, new_values):
+            variable._store(stop_gradient(new_value))
+        return ((value, aux) if has_aux else value), grads
+
+    wrapped.__name__ = f"value_and_grad({getattr(fn, '__name__', 'fn')})"
+    return wrapped
+
+
+value_and_grad.composite = value_and_grad
 
 
 def grad(fn, argnums=0, has_aux=False):

@@ -55,7 +55,6 @@ class Optimizer:
 
     fused_kind = None
     hyperparameters = ()   # the subclass's own hyperparameters: names of attributes, in config order
-    _values_in_place = False   # set by stateless_apply(in_place=True) for its duration
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  name=None):
@@ -319,7 +318,7 @@ class Optimizer:
         result = fused(self.fused_kind, [v.value for v in variables], grads,
                        {name: [s.value for s in slot_list] for name, slot_list in slots.items()},
                        learning_rate, step, self.fused_hyperparameters(),
-                       self._values_in_place or _current_scope() is None)
+                       _current_scope() is None)
         if result is None:
             return False
         # The hook returns native tensors of each variable's own shape and dtype (its contract), so
@@ -332,14 +331,11 @@ class Optimizer:
                 slot._store(value)
         return True
 
-    def stateless_apply(self, optimizer_values, grads, trainable_values, in_place=False):
+    def stateless_apply(self, optimizer_values, grads, trainable_values):
         """``apply`` on explicit values; returns ``(new_trainable_values, new_optimizer_values)``.
 
         ``optimizer_values`` is ordered like ``variables``; ``trainable_values`` like the variables
-        the optimizer was built with. Nothing is written to the Variables. ``in_place=True`` says the
-        values are the caller's to overwrite (the eager trainer passes the variables' own tensors and
-        writes the results back): a backend's fused update may then update them in place, as
-        ``torch.optim`` does, instead of allocating new tensors every step.
+        the optimizer was built with. Nothing is written to the Variables.
         """
         if not self.built:
             raise ValueError(f"{type(self).__name__}.stateless_apply: build the optimizer first "
@@ -352,12 +348,8 @@ class Optimizer:
                              f"trainable values, got {len(trainable_values)}.")
         mapping = dict(zip(self._trainable_variables, trainable_values))
         mapping.update(zip(self._variables, optimizer_values))
-        self._values_in_place = in_place
-        try:
-            with StatelessScope(mapping) as scope:
-                self.apply(grads)
-        finally:
-            self._values_in_place = False
+        with StatelessScope(mapping) as scope:
+            self.apply(grads)
         return ([scope.get(v) for v in self._trainable_variables], [scope.get(v) for v in self._variables])
 
     # ------------------------------------------------------------------------------------------

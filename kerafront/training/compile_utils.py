@@ -26,7 +26,8 @@ def _per_output(spec, names, what):
 
 
 class CompileLoss:
-    """Sum over outputs of ``loss_weight * loss(y_true, y_pred, sample_weight)``."""
+    """Sum over outputs of ``loss_weight * loss(y_true, y_pred, sample_weight)``; takes the targets,
+    predictions and sample weights as the model gives them (a tensor, a list or a dict per output)."""
 
     def __init__(self, loss, loss_weights=None):
         self.spec = loss
@@ -56,7 +57,14 @@ class CompileLoss:
             if loss is not None and target is not None and hasattr(losses_module, "validate_targets"):
                 losses_module.validate_targets(loss, target, shape)
 
-    def __call__(self, y_true, y_pred, sample_weight):
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        names = self.names
+        y_true = flatten_outputs(y_true, names)
+        y_pred = flatten_outputs(y_pred, names, what="predictions")
+        if isinstance(sample_weight, (list, tuple, dict)):
+            sample_weight = flatten_outputs(sample_weight, names, what="sample weights")
+        else:
+            sample_weight = [sample_weight] * len(names)
         total = None
         for loss, weight, target, prediction, sw in zip(self.losses, self.weights, y_true, y_pred, sample_weight):
             if loss is None:
@@ -71,69 +79,103 @@ class CompileLoss:
         return {"loss": self.spec, "loss_weights": self.loss_weights_spec}
 
 
-class CompileMetrics:
-    """Metric objects per output; ``update_state`` runs each on its output."""
+def _metrics_per_output(spec, names, what):
+    """One list of metric identifiers per output from ``metrics=``/``weighted_metrics=``."""
+    num_outputs = len(names)
+    spec = spec or []
+    if isinstance(spec, dict):
+        return _per_output(spec, names, what)
+    if num_outputs > 1 and spec and all(isinstance(s, (list, tuple)) or s is None for s in spec):
+        if len(spec) != num_outputs:
+            raise ValueError(f"compile: got {what} for {len(spec)} outputs, the model has {num_outputs}.")
+        return list(spec)
+    return [spec] * num_outputs
 
-    def __init__(self, metrics):
+
+class CompileMetrics(metrics_module.Metric):
+    """The metrics given to ``compile``, as one Metric named ``compile_metrics`` (as in Keras).
+
+    ``metrics=`` are computed without sample weights and ``weighted_metrics=`` with them (Keras 3's
+    rule); ``result()`` is a dict: each metric under its name (prefixed by its output's name on a
+    multi-output model; a weighted metric whose name is taken gets ``weighted_`` in front).
+    ``build`` resolves names such as ``"accuracy"`` from the loss and the output shapes.
+    """
+
+    def __init__(self, metrics, weighted_metrics=None):
+        super().__init__(name="compile_metrics")
+        if weighted_metrics is not None and not isinstance(weighted_metrics, (list, tuple, dict)):
+            raise ValueError(f"compile: weighted_metrics must be a list, tuple or dict, got {weighted_metrics!r}.")
         self.spec = metrics
-        self.metrics = []
+        self.weighted_spec = weighted_metrics
+        self.metrics = []            # (output index, metric, weighted)
+        self.output_names = None
+        self.built = False
 
     def build(self, model, num_outputs, compile_loss, y_pred_shapes):
         names = _output_names(model, num_outputs)
-        spec = self.spec or []
-        if isinstance(spec, dict):
-            per_output = _per_output(spec, names, "metrics")
-        elif num_outputs > 1 and spec and all(isinstance(s, (list, tuple)) or s is None for s in spec):
-            if len(spec) != num_outputs:
-                raise ValueError(f"compile: got metrics for {len(spec)} outputs, the model has {num_outputs}.")
-            per_output = list(spec)
-        else:
-            per_output = [spec] * num_outputs
-        self.metrics = []
-        for index, (output_spec, loss, shape) in enumerate(zip(per_output, compile_loss.losses, y_pred_shapes)):
-            if output_spec is None:
-                continue
-            if not isinstance(output_spec, (list, tuple)):
-                output_spec = [output_spec]
-            for identifier in output_spec:
-                metric = metrics_module.get(identifier, loss=loss, output_shape=shape)
-                if num_outputs > 1:
-                    metric.name = f"{names[index]}_{metric.name}"
-                self.metrics.append((index, metric))
+        self.output_names = names
+        losses = compile_loss.losses if compile_loss is not None and compile_loss.losses else [None] * num_outputs
+        self.metrics, taken = [], set()
+        for weighted, spec in ((False, self.spec), (True, self.weighted_spec)):
+            for index, output_spec in enumerate(_metrics_per_output(spec, names, "metrics")):
+                if output_spec is None:
+                    continue
+                for identifier in output_spec if isinstance(output_spec, (list, tuple)) else [output_spec]:
+                    metric = metrics_module.get(identifier, loss=losses[index], output_shape=y_pred_shapes[index])
+                    prefix = f"{names[index]}_" if num_outputs > 1 else ""
+                    name = f"{prefix}{metric.name}"
+                    if weighted and name in taken:
+                        name = f"{prefix}weighted_{metric.name}"
+                    while name in taken:
+                        name = f"{name}_1"
+                    taken.add(name)
+                    metric.name = name
+                    self.metrics.append((index, metric, weighted))
+        self.built = True
 
     @property
     def variables(self):
-        return [v for _, metric in self.metrics for v in metric.variables]
+        return [v for _, metric, _ in self.metrics for v in metric.variables]
 
-    def update_state(self, y_true, y_pred, sample_weight):
-        for index, metric in self.metrics:
-            metric.update_state(y_true[index], y_pred[index], sample_weight=sample_weight[index])
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        names = self.output_names or ["output"]
+        y_true = flatten_outputs(y_true, names)
+        y_pred = flatten_outputs(y_pred, names, what="predictions")
+        if isinstance(sample_weight, (list, tuple, dict)):
+            sample_weight = flatten_outputs(sample_weight, names, what="sample weights")
+        else:
+            sample_weight = [sample_weight] * len(names)
+        for index, metric, weighted in self.metrics:
+            metric.update_state(y_true[index], y_pred[index], sample_weight=sample_weight[index] if weighted else None)
 
-    def results(self):
-        return {metric.name: metric.result() for _, metric in self.metrics}
+    def result(self):
+        return {metric.name: metric.result() for _, metric, _ in self.metrics}
 
     def reset_state(self):
-        for _, metric in self.metrics:
+        for _, metric, _ in self.metrics:
             metric.reset_state()
 
+    def get_config(self):
+        return {"metrics": self.spec, "weighted_metrics": self.weighted_spec}
 
-def flatten_outputs(data, names):
+
+def flatten_outputs(data, names, what="targets"):
     """Targets/predictions as a list in output order (dicts are read by output name)."""
     if data is None:
         return [None] * len(names)
     if isinstance(data, dict):
         missing = [n for n in names if n not in data]
         if missing:
-            raise ValueError(f"Targets are missing outputs {missing}; got keys {sorted(data)}.")
+            raise ValueError(f"The {what} are missing outputs {missing}; got keys {sorted(data)}.")
         return [data[n] for n in names]
     if isinstance(data, (list, tuple)):
         if len(names) == 1 and len(data) != 1:
             return [data]
         if len(data) != len(names):
-            raise ValueError(f"Expected {len(names)} target arrays (one per output {names}), got {len(data)}.")
+            raise ValueError(f"Expected {len(names)} arrays of {what} (one per output {names}), got {len(data)}.")
         return list(data)
     if len(names) != 1:
-        raise ValueError(f"The model has {len(names)} outputs {names}: pass targets as a list or dict.")
+        raise ValueError(f"The model has {len(names)} outputs {names}: pass the {what} as a list or dict.")
     return [data]
 
 

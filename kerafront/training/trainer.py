@@ -1,62 +1,459 @@
-"""``Trainer``: the Keras training API (compile, fit, evaluate, predict, *_on_batch) for ``Model``.
+"""``Trainer``: Keras's training API for ``Model`` -- ``compile``, ``fit``, ``evaluate``, ``predict``,
+the ``*_on_batch`` methods, and the steps a subclass may override.
 
-One implementation for every backend: batches come from ``kerafront.training.data``, the pure steps
-from ``kerafront.training.steps``; the backend only supplies ``ops.compile`` and
-``ops.value_and_grad``. After each step the new values are written back into the variables, so
-callbacks always see current weights.
+The data path of one ``fit`` step, top to bottom:
+
+1. ``fit`` cuts the data into batches (``kerafront.training.data``) and hands
+   ``steps_per_execution`` of them at a time to ``train_function``.
+2. ``train_function`` (``make_train_function``) converts each batch to tensors, packs it as Keras
+   does (``x``, ``(x, y)`` or ``(x, y, sample_weight)``) and runs ``train_step(data)`` on it -- the
+   built-in one or a subclass's. How it runs is the backend's declared ``step_mode()``
+   (``kerafront.spec.OPTIONAL_BACKEND_HOOKS``), decided once per function:
+
+   * ``"eager"`` (NumPy; torch): ``train_step`` runs as plain Python and changes the variables as
+     it goes: the optimizer updates them in place, metrics assign their state.
+   * ``"pure"`` (JAX; torch with ``KERAFRONT_TORCH_COMPILE``): the same ``train_step`` runs inside
+     ``ops.compile`` under a ``StatelessScope`` that maps every variable of the model, its
+     optimizers and its metrics to a value passed in; the assignments it makes are returned as new
+     values, and written to the variables after the call. The compiled function mutates nothing.
+   * ``"stateful"`` (TensorFlow): ``ops.compile`` traces ``train_step`` as it is; it reads and
+     assigns the framework's own variables (``tf.function`` over ``tf.Variable``s).
+
+   A subclass's own ``train_step`` runs eagerly on its first call (so optimizers, metrics and
+   layers it builds lazily get real variables) and compiled from the second.
+3. The built-in ``train_step`` differentiates ``compute_loss`` with ``ops.value_and_grad`` over
+   ``trainable_variables``, calls ``optimizer.apply(grads, variables)``, updates the loss tracker
+   and returns ``compute_metrics(...)``: written once, with kerafront ops, for every backend. A
+   subclass's step written the same way runs unchanged everywhere; steps in Keras's framework
+   styles also run (torch ``loss.backward()``, ``tf.GradientTape``, the JAX-style
+   ``train_step(self, state, data)`` returning ``(logs, state)``).
+4. The step's logs (a dict of metric results) go to the callbacks; at the end of an epoch the
+   metrics' results (``get_metrics_result``) are the epoch's logs when the step's logs name the
+   same metrics, else the step's own logs (Keras's rule). Logs are flattened, sorted by name and
+   turned into Python floats, as Keras does.
 """
+
+import inspect
+from collections.abc import Mapping, MutableMapping
 
 import numpy as np
 
 from kerafront import callbacks as callbacks_module, config, metrics as metrics_module, ops, optimizers, tree
 from kerafront.training import data as data_module
-from kerafront.training.compile_utils import CompileLoss, CompileMetrics, flatten_outputs
-from kerafront.training.steps import Steps
+from kerafront.training.compile_utils import CompileLoss, CompileMetrics
+from kerafront.variables import StatelessScope, Variable
 
 
-def _write_back(variables, values):
-    for variable, value in zip(variables, values):
-        variable._value = value
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """Keras's packing of a batch: ``x`` alone (``(x,)`` when ``x`` is a tuple/list), ``(x, y)``,
+    or ``(x, y, sample_weight)``."""
+    if y is None:
+        return (x,) if isinstance(x, (list, tuple)) else x
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
 
 
-def _to_float(value):
-    return float(np.asarray(ops.convert_to_numpy(value)))
+def unpack_x_y_sample_weight(data):
+    """``(x, y, sample_weight)`` from data packed as ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data
+    raise ValueError(f"Data is expected to be x, (x,), (x, y) or (x, y, sample_weight); got a tuple of "
+                     f"{len(data)} elements.")
 
 
-def _probe():
-    return None
+def _value(result):
+    return result.value if isinstance(result, Variable) else result
 
 
-def _backend_compiles():
-    """Whether ``ops.compile`` does more than return the function (jax.jit, tf.function)."""
-    return ops.compile(_probe) is not _probe
+def _to_python(value):
+    value = _value(value)
+    array = np.asarray(ops.convert_to_numpy(value) if ops.is_tensor(value) else value)
+    return float(array) if array.ndim == 0 and array.dtype.kind in "fiub" else array
+
+
+def pythonify_logs(logs):
+    """Logs as Keras reports them: nested dicts flattened, keys sorted, scalars as Python floats."""
+    result = {}
+    for key, value in sorted((logs or {}).items()):
+        if isinstance(value, Mapping):
+            result.update(pythonify_logs(value))
+        else:
+            result[key] = _to_python(value)
+    return result
+
+
+def _materialize(logs):
+    """A step's logs as a plain structure of tensors (inside a compiled function: its outputs)."""
+    if isinstance(logs, Mapping):
+        return {key: _materialize(value) for key, value in logs.items()}
+    if isinstance(logs, (list, tuple)):
+        return type(logs)(_materialize(value) for value in logs)
+    return _value(logs)
+
+
+class MetricResults(MutableMapping):
+    """What the built-in ``compute_metrics`` returns on eager backends: ``get_metrics_result()``,
+    computed when first read, so a step whose logs nobody reads costs no extra ops. Reads and
+    writes behave as on a dict (Keras's examples add entries to it)."""
+
+    def __init__(self, compute):
+        self._compute, self._data = compute, None
+
+    def _get(self):
+        if self._data is None:
+            self._data = dict(self._compute())
+        return self._data
+
+    def __getitem__(self, key):
+        return self._get()[key]
+
+    def __setitem__(self, key, value):
+        self._get()[key] = value
+
+    def __delitem__(self, key):
+        del self._get()[key]
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self):
+        return len(self._get())
+
+    def __repr__(self):
+        return repr(self._get())
+
+
+def _overrides(model, name):
+    return getattr(type(model), name) is not getattr(Trainer, name)
+
+
+def _stateless_style(method):
+    """True for a JAX-style step ``step(self, state, data)`` (two required positional arguments)."""
+    params = [p for p in inspect.signature(method).parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
+    return len(params) == 2
+
+
+def _step_mode():
+    hook = getattr(config.backend_module(), "step_mode", None)
+    return "eager" if hook is None else hook()
+
+
+def _inference_scope():
+    hook = getattr(config.backend_module(), "inference_scope", None)
+    return _NullScope() if hook is None else hook()
+
+
+class _NullScope:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _unique(variables):
+    seen, out = set(), []
+    for variable in variables:
+        if id(variable) not in seen:
+            seen.add(id(variable))
+            out.append(variable)
+    return out
 
 
 class Trainer:
-    """Mixin that gives ``Model`` the Keras training API."""
+    """Mixin that gives ``Model`` Keras's training API."""
 
     compiled = False
     stop_training = False
-    _step_results = None   # the last compiled step's metric results, while they are current
+    optimizer = None
+    steps_per_execution = 1
+    train_function = test_function = predict_function = None
+    _compile_loss = _compile_metrics = _loss_tracker = None
+    _built_for_training = False
     _host_batches = False
 
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, run_eagerly=False,
-                jit_compile="auto"):
-        """Configure training. ``jit_compile="auto"`` compiles steps with the backend (jax.jit,
-        tf.function; NumPy and torch run eagerly); ``False`` or ``run_eagerly=True`` never compiles."""
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
+                run_eagerly=False, steps_per_execution=1, jit_compile="auto"):
+        """Configure training (Keras's arguments and defaults). ``jit_compile="auto"`` compiles steps
+        with the backend (jax.jit, tf.function; NumPy and torch run eagerly); ``False`` or
+        ``run_eagerly=True`` never compiles. ``steps_per_execution`` steps run per call of the
+        compiled function."""
         if jit_compile not in ("auto", True, False):
             raise ValueError(f"compile: jit_compile must be 'auto', True or False, got {jit_compile!r}.")
+        if isinstance(steps_per_execution, bool) or not isinstance(steps_per_execution, (int, np.integer)) \
+                or steps_per_execution < 1:
+            raise ValueError(f"compile: steps_per_execution must be an integer >= 1, got {steps_per_execution!r}.")
         self.optimizer = optimizers.get(optimizer)
         self._compile_loss = CompileLoss(loss, loss_weights) if loss is not None else None
-        self._compile_metrics = CompileMetrics(metrics)
+        self._compile_metrics = CompileMetrics(metrics, weighted_metrics)
         self._compile_config = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
-                                "run_eagerly": run_eagerly, "jit_compile": jit_compile}
-        self._use_compile = not run_eagerly and jit_compile is not False
+                                "weighted_metrics": weighted_metrics, "run_eagerly": run_eagerly,
+                                "steps_per_execution": int(steps_per_execution), "jit_compile": jit_compile}
+        self.run_eagerly = bool(run_eagerly) or jit_compile is False
+        self.steps_per_execution = int(steps_per_execution)
         self._loss_tracker = metrics_module.Mean(name="loss")
-        self._steps = None
-        self._step_results = None
-        self._train_function = self._test_function = self._predict_function = None
+        self._built_for_training = False
+        self.train_function = self.test_function = self.predict_function = None
         self.compiled = True
+
+    # ------------------------------------------------------------------------------------------
+    # The steps a subclass may override (Keras's names and signatures)
+
+    def train_step(self, data):
+        """One gradient step on one batch; returns the logs (a dict of metric results)."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        variables = self.trainable_variables
+
+        def forward(_values):
+            y_pred = self(x, training=True)
+            return self._call_compute_loss(x, y, y_pred, sample_weight, training=True), y_pred
+
+        (loss, y_pred), grads = ops.value_and_grad(forward, has_aux=True)(variables)
+        if variables:
+            self.optimizer.apply(grads, variables)
+        self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def test_step(self, data):
+        """Loss and metrics on one batch, without training; returns the logs."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        loss = self._call_compute_loss(x, y, y_pred, sample_weight, training=False)
+        self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def predict_step(self, data):
+        """The model's outputs for one batch."""
+        x, _, _ = unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss on ``(y, y_pred, sample_weight)`` plus every ``add_loss`` and
+        regularization term (``self.losses``), as a scalar."""
+        losses = []
+        if self._compile_loss is not None and y is not None:
+            losses.append(self._compile_loss(y, y_pred, sample_weight))
+        for extra in self.losses:
+            if not ops.dtype(extra).startswith(("float", "bfloat")):
+                extra = ops.cast(extra, config.floatx())
+            losses.append(ops.sum(extra))
+        if not losses:
+            if self._compile_loss is not None:
+                raise ValueError(f'Model "{self.name}": the compiled loss needs targets (y), and the data has none.')
+            raise ValueError(f'Model "{self.name}": no loss to compute. Pass loss=... to compile(), call add_loss() '
+                             "in a layer, or override train_step.")
+        total = losses[0]
+        for extra in losses[1:]:
+            total = ops.add(total, extra)
+        return total
+
+    def _call_compute_loss(self, x, y, y_pred, sample_weight, training):
+        if "training" in inspect.signature(self.compute_loss).parameters:
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return self.compute_loss(x, y, y_pred, sample_weight)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Update the compiled metrics with one batch; return every metric's result (``get_metrics_result``)."""
+        if self._compile_metrics is not None and y is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return MetricResults(self.get_metrics_result)
+
+    def get_metrics_result(self):
+        """``{name: result}`` for every metric in ``metrics`` (a dict result is merged in)."""
+        results = {}
+        for metric in self.metrics:
+            result = metric.result()
+            if isinstance(result, Mapping):
+                results.update(result)
+            else:
+                results[metric.name] = result
+        return results
+
+    @property
+    def metrics(self):
+        """The loss tracker, the compiled metrics, then metrics the model and its layers track (Keras's order)."""
+        out = []
+        if self.compiled:
+            out.append(self._loss_tracker)
+            if self._compile_metrics is not None and self._compile_metrics.built:
+                out.append(self._compile_metrics)
+        out.extend(self._tracked_metrics())
+        return out
+
+    @property
+    def metrics_names(self):
+        return [metric.name for metric in self.metrics]
+
+    @property
+    def metrics_variables(self):
+        """The state variables of ``metrics``, in order (what a JAX-style step gets as ``metrics_variables``)."""
+        return [v for metric in self.metrics for v in metric.variables]
+
+    def reset_metrics(self):
+        """Reset every metric in ``metrics`` (``fit`` calls it at each epoch's start)."""
+        for metric in self.metrics:
+            metric.reset_state()
+
+    # ------------------------------------------------------------------------------------------
+    # Step functions
+
+    def make_train_function(self, force=False):
+        """``train_function(batches)``: runs ``train_step`` on each batch (one call per
+        ``steps_per_execution`` batches; compiled per the backend's ``step_mode``); returns the logs."""
+        if self.train_function is None or force:
+            self.train_function = self._step_function("train_step", self._train_state)
+        return self.train_function
+
+    def make_test_function(self, force=False):
+        if self.test_function is None or force:
+            self.test_function = self._step_function("test_step", self._test_state, inference=True)
+        return self.test_function
+
+    def make_predict_function(self, force=False):
+        if self.predict_function is None or force:
+            self.predict_function = self._step_function("predict_step", self._predict_state, inference=True)
+        return self.predict_function
+
+    def _tracked_metrics(self):
+        """Metrics held in attributes of the model and of its layers (nested models' compiled metrics excluded)."""
+        out = list(self._tracked_children()[2])
+        for layer in self._flatten_layers(include_self=False):
+            if not isinstance(layer, Trainer):
+                out.extend(layer._tracked_children()[2])
+        return out
+
+    def _optimizers(self):
+        found = [self.optimizer] if self.optimizer is not None else []
+        found += [v for v in self.__dict__.values() if isinstance(v, optimizers.Optimizer)]
+        return _unique(found)
+
+    def _train_state(self):
+        state = list(self.variables)
+        for optimizer in self._optimizers():
+            state += optimizer.variables
+        return _unique(state + self._all_metric_variables())
+
+    def _test_state(self):
+        return _unique(list(self.variables) + self._all_metric_variables())
+
+    def _predict_state(self):
+        return list(self.variables)
+
+    def _all_metric_variables(self):
+        metrics = list(self.metrics)
+        if self.compiled:
+            metrics += [self._loss_tracker, self._compile_metrics] + self._tracked_metrics()
+        return [v for metric in metrics if metric is not None for v in metric.variables]
+
+    def _step_function(self, name, state_of, inference=False):
+        """The function ``fit``/``evaluate``/``predict`` call with a list of batches."""
+        step = getattr(self, name)
+        if _overrides(self, name) and _stateless_style(step):
+            step = self._stateless_adapter(name, step)
+        mode = "eager" if self._runs_eagerly() else _step_mode()
+        self._host_batches = mode != "eager" and bool(
+            getattr(config.backend_module(), "compiled_functions_take_numpy", False))
+        predicting = name == "predict_step"
+
+        def run_steps(batches):
+            outputs = [step(data) for data in batches]
+            return outputs if predicting else _materialize(outputs[-1])
+
+        scope = _inference_scope if inference else _NullScope
+        if mode == "eager":
+            def eager(batches):
+                with scope():
+                    outputs = [step(data) for data in batches]
+                return outputs if predicting else outputs[-1]
+            return eager
+        if mode == "stateful":
+            compiled = ops.compile(run_steps)
+        else:
+            compiled = self._pure_function(run_steps, state_of, name, discard_updates=predicting)
+        first = {"eager": _overrides(self, name)}
+
+        def function(batches):
+            if first["eager"]:   # a subclass's step: build what it creates lazily with real values
+                first["eager"] = False
+                with scope():
+                    outputs = [step(data) for data in batches]
+                return outputs if predicting else outputs[-1]
+            with scope():
+                return compiled(batches)
+
+        return function
+
+    def _pure_function(self, run_steps, state_of, name, discard_updates):
+        """``run_steps`` compiled as a pure function of every state variable's value."""
+        cache = {}
+
+        def pure(values, batches):
+            variables = cache["variables"]
+            with StatelessScope(dict(zip(variables, values))) as scope:
+                outputs = run_steps(batches)
+            if discard_updates:
+                return outputs, {}
+            index = cache["index"]
+            unknown = [v.path for v in scope.updates if id(v) not in index]
+            if unknown:
+                raise ValueError(f'Model "{self.name}".{name} assigned variables that are not the state of the model, '
+                                 f"its optimizers or its metrics: {unknown}. Keep such variables as attributes of the "
+                                 "model (or of its layers) so the compiled step can carry them.")
+            return outputs, {index[id(v)]: value for v, value in scope.updates.items()}
+
+        compiled = ops.compile(pure)
+
+        def call(batches):
+            variables = cache.get("variables")
+            if variables is None:
+                variables = cache["variables"] = state_of()
+                cache["index"] = {id(v): i for i, v in enumerate(variables)}
+            outputs, updates = compiled([v.value for v in variables], batches)
+            for position, value in updates.items():
+                variables[position]._store(value)
+            return outputs
+
+        return call
+
+    def _stateless_adapter(self, name, step):
+        """A JAX-style ``step(state, data) -> (logs, state)`` run as a stateful step."""
+        def groups():
+            if name == "predict_step":
+                return [self.trainable_variables, self.non_trainable_variables]
+            if name == "test_step":
+                return [self.trainable_variables, self.non_trainable_variables, self.metrics_variables]
+            optimizer_variables = self.optimizer.variables if self.optimizer is not None else []
+            return [self.trainable_variables, self.non_trainable_variables, optimizer_variables,
+                    self.metrics_variables]
+
+        def adapted(data):
+            variables = groups()
+            state = tuple([v.value for v in group] for group in variables)
+            result, new_state = step(state, data)
+            if name == "predict_step":
+                new_state = (state[0], new_state)
+            for group, values in zip(variables, new_state):
+                if len(values) != len(group):
+                    raise ValueError(f'Model "{self.name}".{name} returned {len(values)} values for a state group '
+                                     f"of {len(group)} variables; return the state in the order it was given.")
+                for variable, value in zip(group, values):
+                    variable.assign(value)
+            return result
+
+        return adapted
+
+    def _runs_eagerly(self):
+        return bool(getattr(self, "run_eagerly", False))
 
     # ------------------------------------------------------------------------------------------
     # Building
@@ -64,25 +461,40 @@ class Trainer:
     def _require_compiled(self, what):
         if not self.compiled:
             raise RuntimeError(f"You must call model.compile(optimizer, loss, ...) before model.{what}().")
-        if self._compile_loss is None and what != "predict":
-            raise ValueError(f"model.{what}() needs a loss: pass loss=... to compile().")
+        custom = _overrides(self, "train_step" if what in ("fit", "train_on_batch") else "test_step") or \
+            _overrides(self, "compute_loss")
+        if self._compile_loss is None and not custom and not self._has_added_losses():
+            raise ValueError(f"model.{what}() needs a loss: pass loss=... to compile(), or override train_step / "
+                             "compute_loss.")
 
-    def _build_from_batch(self, x, y):
-        """On the first batch: build the model, resolve losses/metrics per output, build the optimizer."""
-        if self._steps is not None:
+    def _has_added_losses(self):
+        return any(layer._losses or layer.activity_regularizer is not None for layer in self._flatten_layers()) or \
+            any(v.regularizer is not None for v in self.trainable_weights)
+
+    def _build_for_training(self, x, y):
+        """Before the first step: build the model, resolve losses and metrics per output, build the optimizer."""
+        if self._built_for_training:
             return
         prepare = getattr(config.backend_module(), "prepare_for_training", None)
         if prepare is not None:
             prepare()
+        needs_shapes = self._compile_loss is not None or bool(self._compile_metrics.spec) or \
+            bool(self._compile_metrics.weighted_spec)
         symbolic = getattr(self, "outputs", None) if self.built else None
-        if symbolic:
+        if not needs_shapes:
+            # Nothing compiled needs the outputs (a custom train_step computes its own losses):
+            # no forward pass, which a model without call() (a GAN of two models) could not run.
+            outputs = []
+            shape_of = None
+        elif symbolic:
             # Functional/Sequential graphs know their output shapes: no eager forward pass (on JAX
             # every eager op would compile a kernel of its own).
             batch = data_module.num_samples(x, "x")
-            outputs = symbolic if isinstance(symbolic, (list, tuple, dict)) else [symbolic]
+            outputs = self._outputs_struct_or_list(symbolic)
             shape_of = lambda t: (batch,) + tuple(t.shape[1:])  # noqa: E731
         else:
-            outputs = self(data_module.to_tensor_tree(x), training=False)
+            with StatelessScope():
+                outputs = self(data_module.to_tensor_tree(x), training=False)
             shape_of = lambda t: tuple(ops.shape(t))  # noqa: E731
         names = getattr(self, "output_names", None)
         if isinstance(outputs, dict):
@@ -96,93 +508,59 @@ class Trainer:
         shapes = [shape_of(t) for t in flat]
         if self._compile_loss is not None:
             self._compile_loss.build(self, len(names))
-            self._compile_metrics.build(self, len(names), self._compile_loss, shapes)
             if y is not None:
+                from kerafront.training.compile_utils import flatten_outputs
                 self._compile_loss.validate(flatten_outputs(y, names), shapes)
-        if not self.optimizer.built:
+        self._compile_metrics.build(self, len(names), self._compile_loss, shapes)
+        if self.optimizer is not None and not self.optimizer.built:
             self.optimizer.build(self.trainable_variables)
-        self._steps = Steps(self)
-        compiles = self._use_compile and _backend_compiles()
-        self._steps.with_results = compiles
-        # Eager steps get the variables' own tensors and their results are written back, so the
-        # optimizer may update them in place (as torch.optim does); compiled steps never mutate inputs.
-        self._steps.in_place_updates = not compiles
-        # Backends whose compiled functions take NumPy arrays get the batches as they are: the
-        # compiled call transfers them far more cheaply than a separate conversion per array.
-        self._host_batches = compiles and bool(getattr(config.backend_module(), "compiled_functions_take_numpy", False))
+        self._built_for_training = True
 
-    def _compiled(self, fn):
-        return ops.compile(fn) if self._use_compile else fn
+    def _outputs_struct_or_list(self, symbolic):
+        struct = getattr(self, "_outputs_struct", None)
+        if struct is not None:
+            return struct
+        return symbolic if isinstance(symbolic, (list, tuple, dict)) else [symbolic]
 
-    def _make_train_function(self):
-        if self._train_function is None:
-            self._train_function = self._compiled(self._steps.train_step)
-        return self._train_function
-
-    def _make_test_function(self):
-        if self._test_function is None:
-            self._test_function = self._compiled(self._steps.test_step)
-        return self._test_function
-
-    def _make_predict_function(self):
-        if self._predict_function is None:
-            self._predict_function = self._compiled(self._steps.predict_step)
-        return self._predict_function
-
-    def _metric_variables(self):
-        return self._steps.metric_variables
-
-    def _metric_logs(self):
-        results = self._step_results
-        if results is None:
-            results = self._steps.results([v.value for v in self._steps.metric_variables])
-        return {name: _to_float(value) for name, value in zip(self._steps.result_names, results)}
-
-    def _reset_metrics(self):
-        self._step_results = None
-        self._loss_tracker.reset_state()
-        self._compile_metrics.reset_state()
-
-    def _step_inputs(self, data):
-        """A batch part (array tree or None) as the step function takes it."""
-        if data is None:
-            return None
-        if self._host_batches:
-            return data_module.to_host_tree(data)
-        return data_module.to_tensor_tree(data)
+    def _batch_data(self, x, y, sample_weight):
+        """One batch as ``train_step`` gets it: tensors (host arrays where compiled functions take
+        them), packed as Keras packs them."""
+        convert = data_module.to_host_tree if self._host_batches else data_module.to_tensor_tree
+        parts = [None if part is None else convert(part) for part in (x, y, sample_weight)]
+        return pack_x_y_sample_weight(*parts)
 
     # ------------------------------------------------------------------------------------------
-    # One batch
+    # Running batches
 
-    def _train_batch(self, x, y, sample_weight):
-        train = self._make_train_function()
-        trainable, non_trainable = self.trainable_variables, self.non_trainable_variables
-        optimizer_vars, metric_vars = self.optimizer.variables, self._metric_variables()
-        state = ([v.value for v in trainable], [v.value for v in non_trainable],
-                 [v.value for v in optimizer_vars], [v.value for v in metric_vars])
-        batch = (self._step_inputs(x), self._step_inputs(y), self._step_inputs(sample_weight))
-        loss, (new_trainable, new_non_trainable, new_optimizer, new_metrics), results = train(state, batch)
-        _write_back(trainable, new_trainable)
-        _write_back(non_trainable, new_non_trainable)
-        _write_back(optimizer_vars, new_optimizer)
-        _write_back(metric_vars, new_metrics)
-        self._step_results = results
-        return loss
+    def _run_train(self, group):
+        function = self.make_train_function()
+        return function([self._batch_data(*batch) for batch in group])
 
-    def _test_batch(self, x, y, sample_weight):
-        test = self._make_test_function()
-        metric_vars = self._metric_variables()
-        state = ([v.value for v in self.trainable_variables], [v.value for v in self.non_trainable_variables],
-                 [v.value for v in metric_vars])
-        batch = (self._step_inputs(x), self._step_inputs(y), self._step_inputs(sample_weight))
-        new_metrics, results = test(state, batch)
-        _write_back(metric_vars, new_metrics)
-        self._step_results = results
+    def _run_test(self, group):
+        function = self.make_test_function()
+        return function([self._batch_data(*batch) for batch in group])
 
-    def _predict_batch(self, x):
-        predict = self._make_predict_function()
-        state = ([v.value for v in self.trainable_variables], [v.value for v in self.non_trainable_variables])
-        return predict(state, self._step_inputs(x))
+    def _get_metrics_result_or_logs(self, logs, step_name):
+        """The epoch's logs (Keras's rule): the metrics' results when the step's logs name the same
+        metrics, else the step's logs. The built-in steps' logs are those results already."""
+        logs = pythonify_logs(logs if isinstance(logs, Mapping) else {})
+        if not _overrides(self, step_name):
+            return logs
+        metric_logs = pythonify_logs(self.get_metrics_result())
+        return metric_logs if set(logs) == set(metric_logs) else logs
+
+    def _groups(self, batches):
+        """Batches in groups of ``steps_per_execution``: ``(first step index, [batches])``."""
+        group, start = [], 0
+        for step, batch in enumerate(batches):
+            if not group:
+                start = step
+            group.append(batch)
+            if len(group) == self.steps_per_execution:
+                yield start, group
+                group = []
+        if group:
+            yield start, group
 
     # ------------------------------------------------------------------------------------------
     # Public API
@@ -208,7 +586,6 @@ class Trainer:
             train_data, val_data = train_data.split(validation_split)
         if steps_per_epoch is not None and isinstance(train_data, data_module.ArrayData):
             train_data.steps = min(train_data.steps, int(steps_per_epoch))
-        steps = train_data.steps
         verbose = 1 if verbose == "auto" else verbose
         history = callbacks_module.History()
         callback_objects = list(callbacks or [])
@@ -216,27 +593,30 @@ class Trainer:
             callback_objects.append(callbacks_module.ProgbarLogger(verbose=verbose))
         callback_objects.append(history)
         callback_list = callbacks_module.CallbackList(callback_objects, self,
-                                                      {"epochs": epochs, "steps": steps, "verbose": verbose})
+                                                      {"epochs": epochs, "steps": train_data.steps,
+                                                       "verbose": verbose})
         self.stop_training = False
         self.history = history
         callback_list.call("on_train_begin", {})
         batch_logs_needed = callback_list.wants("on_train_batch_end")
         for epoch in range(initial_epoch, epochs):
             self._current_epoch = epoch
-            self._reset_metrics()
+            self.reset_metrics()
             callback_list.call("on_epoch_begin", epoch, {})
-            for step, (bx, by, bw) in enumerate(train_data.batches()):
-                if self._steps is None:
-                    self._build_from_batch(bx, by)
-                callback_list.call("on_train_batch_begin", step, {})
-                loss = self._train_batch(bx, by, bw)
+            logs = None
+            for start, group in self._groups(train_data.batches()):
+                self._build_for_training(group[0][0], group[0][1])
+                callback_list.call("on_train_batch_begin", start, {})
+                logs = self._run_train(group)
                 if batch_logs_needed:
-                    callback_list.call("on_train_batch_end", step, self._batch_logs(loss))
+                    step_logs = logs
+                    callback_list.call("on_train_batch_end", start + len(group) - 1,
+                                       callbacks_module.callback.LazyLogs(lambda: pythonify_logs(step_logs)))
                 if self.stop_training:
                     break
-            if self._steps is None:
+            if logs is None:
                 raise ValueError("fit: the training data produced no batches.")
-            epoch_logs = self._metric_logs()
+            epoch_logs = self._get_metrics_result_or_logs(logs, "train_step")
             if val_data is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self._evaluate_data(val_data, callback_list=None)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -246,13 +626,6 @@ class Trainer:
         callback_list.call("on_train_end", {})
         return history
 
-    def _batch_logs(self, loss):
-        def compute():
-            logs = self._metric_logs()
-            logs["loss"] = _to_float(loss)
-            return logs
-        return callbacks_module.callback.LazyLogs(compute)
-
     def _validation_data(self, validation_data, batch_size, steps):
         if isinstance(validation_data, tuple) and len(validation_data) in (2, 3):
             vx, vy = validation_data[0], validation_data[1]
@@ -261,20 +634,22 @@ class Trainer:
         return data_module.make_data(validation_data, None, None, batch_size, False, steps)
 
     def _evaluate_data(self, eval_data, callback_list):
-        self._reset_metrics()
-        for step, (bx, by, bw) in enumerate(eval_data.batches()):
-            if by is None:
+        self.reset_metrics()
+        logs = None
+        for start, group in self._groups(eval_data.batches()):
+            if group[0][1] is None and not _overrides(self, "test_step"):
                 raise ValueError("evaluate: the data has no targets (y).")
-            if self._steps is None:
-                self._build_from_batch(bx, by)
+            self._build_for_training(group[0][0], group[0][1])
             if callback_list is not None:
-                callback_list.call("on_test_batch_begin", step, {})
-            self._test_batch(bx, by, bw)
+                callback_list.call("on_test_batch_begin", start, {})
+            logs = self._run_test(group)
             if callback_list is not None and callback_list.wants("on_test_batch_end"):
-                callback_list.call("on_test_batch_end", step, callbacks_module.callback.LazyLogs(self._metric_logs))
-        if self._steps is None:
+                step_logs = logs
+                callback_list.call("on_test_batch_end", start + len(group) - 1,
+                                   callbacks_module.callback.LazyLogs(lambda: pythonify_logs(step_logs)))
+        if logs is None:
             raise ValueError("evaluate: the data produced no batches.")
-        return self._metric_logs()
+        return self._get_metrics_result_or_logs(logs, "test_step")
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
@@ -287,9 +662,17 @@ class Trainer:
         callback_list.call("on_test_end", logs)
         if verbose:
             print(callbacks_module.progbar.format_logs(logs))
-        if return_dict:
-            return logs
-        values = list(logs.values())
+        return logs if return_dict else self._flatten_metrics_in_order(logs)
+
+    def _flatten_metrics_in_order(self, logs):
+        """Logs as a list: metrics in ``metrics`` order, then other keys sorted (Keras's order)."""
+        names = []
+        for metric in self.metrics:
+            if isinstance(metric, CompileMetrics):
+                names += [m.name for _, m, _ in metric.metrics]
+            else:
+                names.append(metric.name)
+        values = [logs[n] for n in names if n in logs] + [logs[k] for k in sorted(logs) if k not in names]
         return values[0] if len(values) == 1 else values
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
@@ -298,16 +681,16 @@ class Trainer:
         callback_list = callbacks_module.CallbackList(list(callbacks or []), self, {"steps": pred_data.steps})
         callback_list.call("on_predict_begin", {})
         outputs = []
-        for step, (bx, _, _) in enumerate(pred_data.batches()):
+        for start, group in self._groups(pred_data.batches()):
             if not self.built:
-                self(data_module.to_tensor_tree(bx), training=False)
-            callback_list.call("on_predict_batch_begin", step, {})
-            if self.compiled and self._steps is not None:
-                batch_out = self._predict_batch(bx)
-            else:
-                batch_out = self(data_module.to_tensor_tree(bx), training=False)
-            outputs.append(tree.map_structure(ops.convert_to_numpy, batch_out))
-            callback_list.call("on_predict_batch_end", step, {"outputs": outputs[-1]})
+                with StatelessScope():
+                    self(data_module.to_tensor_tree(group[0][0]), training=False)
+            callback_list.call("on_predict_batch_begin", start, {})
+            function = self.make_predict_function()
+            results = function([self._batch_data(bx, None, None) for bx, _, _ in group])
+            for result in results:
+                outputs.append(tree.map_structure(lambda t: ops.convert_to_numpy(_value(t)), result))
+            callback_list.call("on_predict_batch_end", start + len(group) - 1, {"outputs": outputs[-1]})
         callback_list.call("on_predict_end", {})
         if not outputs:
             raise ValueError("predict: the data produced no batches.")
@@ -319,33 +702,25 @@ class Trainer:
         bx, by, bw = data_module.unpack((x, y, sample_weight))
         if class_weight is not None:
             bw = data_module.class_weights_to_sample_weights(by, class_weight)
-        self._build_from_batch(bx, by)
-        self._reset_metrics()
-        self._train_batch(bx, by, bw)
-        return self._format_logs(self._metric_logs(), return_dict)
+        self._build_for_training(bx, by)
+        self.reset_metrics()
+        logs = self._get_metrics_result_or_logs(self._run_train([(bx, by, bw)]), "train_step")
+        return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._require_compiled("test_on_batch")
         bx, by, bw = data_module.unpack((x, y, sample_weight))
-        self._build_from_batch(bx, by)
-        self._reset_metrics()
-        self._test_batch(bx, by, bw)
-        return self._format_logs(self._metric_logs(), return_dict)
+        self._build_for_training(bx, by)
+        self.reset_metrics()
+        logs = self._get_metrics_result_or_logs(self._run_test([(bx, by, bw)]), "test_step")
+        return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def predict_on_batch(self, x):
         """Model outputs for one batch, as NumPy arrays."""
         x = data_module.to_numpy_tree(x, "x")
         return self.predict(x, batch_size=data_module.num_samples(x, "x"), verbose=0)
 
-    @staticmethod
-    def _format_logs(logs, return_dict):
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
 
-    @property
-    def metrics_names(self):
-        if self._steps is None:
-            return ["loss"]
-        return ["loss"] + [m.name for _, m in self._compile_metrics.metrics]
+def _batch_size(x):
+    first = tree.leaves(x)[0]
+    return ops.shape(first)[0]

@@ -33,7 +33,7 @@ def _argnums(argnums, n_args, where):
 def value_and_grad(fn, argnums=0, has_aux=False):
     """``g(*args) -> (value, grads)`` or ``((value, aux), grads)``; see ``kerafront.spec``."""
 
-    def wrapped(*args):
+    def wrapped(*args, **kwargs):
         args = list(args)
         single, nums = _argnums(argnums, len(args), "value_and_grad")
         treedefs, watched, seen = [], [], set()
@@ -54,7 +54,7 @@ def value_and_grad(fn, argnums=0, has_aux=False):
         flat = [leaf for leaves in watched for leaf in leaves]
         with tf.GradientTape(watch_accessed_variables=False) as tape:
             tape.watch(flat)
-            out = fn(*args)
+            out = fn(*args, **kwargs)
         value, aux = out if has_aux else (out, None)
         value = as_tensor(value)
         if value.shape.rank != 0:

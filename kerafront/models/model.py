@@ -22,7 +22,7 @@ class Model(Trainer, Layer):
     """Base of all models; ``Model(inputs, outputs)`` makes a functional model."""
 
     _UNTRACKED = Layer._UNTRACKED | {"_functional", "_model_inputs", "_model_outputs", "_inputs_struct",
-                                     "_outputs_struct", "_nodes", "_loss_tracker", "_compile_metrics",
+                                     "_outputs_struct", "_nodes", "_loss_tracker", "_compile_metrics", "_compile_config",
                                      "_compile_loss"}
 
     def __new__(cls, *args, **kwargs):

@@ -665,7 +665,10 @@ class Trainer:
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def _flatten_metrics_in_order(self, logs):
-        """Logs as a list: metrics in ``metrics`` order, then other keys sorted (Keras's order)."""
+        """Logs as a list: metrics in ``metrics`` order, then other keys sorted (Keras's order). Each
+        result appears once: Keras 3 lists a weighted metric under its unweighted twin's name (the
+        unweighted value twice) and the weighted value last; kerafront lists ``weighted_<name>`` in
+        its compiled place."""
         names = []
         for metric in self.metrics:
             if isinstance(metric, CompileMetrics):

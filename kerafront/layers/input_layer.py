@@ -24,7 +24,7 @@ class InputLayer(Layer):
                 raise ValueError("Input: pass shape= (without the batch axis), e.g. Input(shape=(28, 28, 1)).")
             shape = (shape,) if isinstance(shape, int) else tuple(shape)
             batch_shape = (batch_size,) + shape
-        self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
+        self.batch_shape = _checked_shape(batch_shape, "batch_shape" if shape is None else "shape")
         self.built = True
         self.output_tensor = KerasTensor(self.batch_shape, self._dtype, name=self.name)
         Node(self, (), {}, self.output_tensor)
@@ -44,3 +44,13 @@ def Input(shape=None, batch_size=None, dtype=None, batch_shape=None, name=None):
     with shape ``(None, 28, 28, 1)``."""
     return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, batch_shape=batch_shape,
                       name=name).output_tensor
+
+
+def _checked_shape(batch_shape, argument):
+    """Each dimension None or an integer >= 0 (Keras accepts -1 or 3.5 here and fails later; kerafront refuses)."""
+    import numbers
+    for dim in batch_shape:
+        if dim is not None and (isinstance(dim, bool) or not isinstance(dim, numbers.Integral) or dim < 0):
+            raise ValueError(f"Input: every dimension of {argument} must be a non-negative integer or None, got "
+                             f"{dim!r} in {tuple(batch_shape)!r}.")
+    return tuple(None if d is None else int(d) for d in batch_shape)

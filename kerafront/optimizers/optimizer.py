@@ -41,6 +41,7 @@ when updated in place), or ``None`` to decline, and the generic per-variable ``u
 conformance_tests/test_optimizers.py compares both paths.
 """
 
+import math
 import warnings
 
 from kerafront import config, ops
@@ -151,6 +152,9 @@ class Optimizer:
         except (TypeError, ValueError):
             raise ValueError(f"{type(self).__name__}: learning_rate must be a float, a LearningRateSchedule or a "
                              f"callable, got {learning_rate!r}.") from None
+        if not math.isfinite(value):
+            raise ValueError(f"{type(self).__name__}: learning_rate must be finite, got {learning_rate!r} (training "
+                             "would turn every weight into NaN).")
         if self._lr_variable is None:
             if self._learning_rate is not None:
                 raise TypeError(f"{type(self).__name__}: this optimizer was created with a learning-rate schedule, so "

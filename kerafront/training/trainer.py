@@ -39,8 +39,8 @@ from collections.abc import Mapping, MutableMapping
 import numpy as np
 
 from kerafront import callbacks as callbacks_module, config, metrics as metrics_module, ops, optimizers, tree
-from kerafront.training import data as data_module
-from kerafront.training.compile_utils import CompileLoss, CompileMetrics
+from kerafront.training import arguments, data as data_module
+from kerafront.training.compile_utils import CompileLoss, CompileMetrics, flatten_outputs
 from kerafront.variables import StatelessScope, Variable
 
 
@@ -506,11 +506,9 @@ class Trainer:
             names = [f"output_{i}" for i in range(len(flat))] if len(flat) > 1 else ["output"]
         self._output_names = names
         shapes = [shape_of(t) for t in flat]
+        self._output_shapes = shapes
         if self._compile_loss is not None:
             self._compile_loss.build(self, len(names))
-            if y is not None:
-                from kerafront.training.compile_utils import flatten_outputs
-                self._compile_loss.validate(flatten_outputs(y, names), shapes)
         self._compile_metrics.build(self, len(names), self._compile_loss, shapes)
         if self.optimizer is not None and not self.optimizer.built:
             self.optimizer.build(self.trainable_variables)
@@ -533,12 +531,28 @@ class Trainer:
     # Running batches
 
     def _run_train(self, group):
+        self._check_targets(group)
         function = self.make_train_function()
         return function([self._batch_data(*batch) for batch in group])
 
     def _run_test(self, group):
+        self._check_targets(group)
         function = self.make_test_function()
         return function([self._batch_data(*batch) for batch in group])
+
+    def _check_targets(self, group):
+        """Every batch's NumPy targets against the compiled losses (class ids in range, one-hot
+        widths...): a min/max on the host, so a bad label in any batch -- not only the first -- is a
+        clear error instead of a silent gather or a framework's opaque one."""
+        if self._compile_loss is None or not getattr(self, "_output_shapes", None):
+            return
+        for _, y, _ in group:
+            if y is None:
+                continue
+            targets = flatten_outputs(y, self._output_names)
+            batch = data_module.num_samples(targets[0], "y") if targets and targets[0] is not None else None
+            shapes = [(batch,) + tuple(shape[1:]) for shape in self._output_shapes]
+            self._compile_loss.validate(targets, shapes)
 
     def _get_metrics_result_or_logs(self, logs, step_name):
         """The epoch's logs (Keras's rule): the metrics' results when the step's logs name the same
@@ -570,12 +584,15 @@ class Trainer:
             steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
         """Train for ``epochs`` epochs; returns the ``History``. Arguments as in Keras."""
         self._require_compiled("fit")
+        arguments.check_fit(batch_size, epochs, initial_epoch, steps_per_epoch, validation_steps,
+                            validation_batch_size, validation_freq, validation_split)
         if class_weight is not None and sample_weight is not None:
             raise ValueError("fit: pass class_weight or sample_weight, not both.")
         train_data = data_module.make_data(x, y, sample_weight, batch_size, shuffle, steps_per_epoch)
         if class_weight is not None:
             if not isinstance(train_data, data_module.ArrayData) or isinstance(train_data.y, (list, dict)):
                 raise ValueError("fit: class_weight needs single-output array targets.")
+            arguments.check_class_weight(class_weight)
             train_data.sample_weight = data_module.class_weights_to_sample_weights(train_data.y, class_weight)
         val_data = None
         if validation_data is not None:
@@ -655,6 +672,7 @@ class Trainer:
                  callbacks=None, return_dict=False):
         """Loss (and metrics) over the data: a scalar, a list ``[loss, *metrics]``, or a dict."""
         self._require_compiled("evaluate")
+        arguments.check_evaluate_or_predict("evaluate", batch_size, steps)
         eval_data = data_module.make_data(x, y, sample_weight, batch_size, False, steps)
         callback_list = callbacks_module.CallbackList(list(callbacks or []), self, {"steps": eval_data.steps})
         callback_list.call("on_test_begin", {})
@@ -680,6 +698,7 @@ class Trainer:
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Model outputs for ``x`` as NumPy arrays (same structure as the model's outputs)."""
+        arguments.check_evaluate_or_predict("predict", batch_size, steps)
         pred_data = data_module.make_data(x, None, None, batch_size, False, steps)
         callback_list = callbacks_module.CallbackList(list(callbacks or []), self, {"steps": pred_data.steps})
         callback_list.call("on_predict_begin", {})
@@ -704,6 +723,7 @@ class Trainer:
         self._require_compiled("train_on_batch")
         bx, by, bw = data_module.unpack((x, y, sample_weight))
         if class_weight is not None:
+            arguments.check_class_weight(class_weight)
             bw = data_module.class_weights_to_sample_weights(by, class_weight)
         self._build_for_training(bx, by)
         self.reset_metrics()

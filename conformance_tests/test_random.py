@@ -125,3 +125,13 @@ def test_compiled_draw_follows_the_seed_tensor(ops):
     assert not np.array_equal(a, b), "compiled random_uniform ignored a changed seed tensor"
     np.testing.assert_array_equal(a, a_again)
     np.testing.assert_array_equal(a, _numpy(ops, ops.random_uniform((8,), seed(1))))
+
+
+def test_seed_generator_next_returns_the_state_it_read(backend):
+    """``next()`` returns the current state and then advances it; the returned tensor keeps its
+    contents on every backend (torch stores variables as Parameters: state is rebound, not overwritten)."""
+    with kerafront.backend_scope(backend):
+        generator = kerafront.random.SeedGenerator(7)
+        first, second = generator.next(), generator.next()
+        assert kerafront.ops.convert_to_numpy(first).tolist() == [7, 0]
+        assert kerafront.ops.convert_to_numpy(second).tolist() == [7, 1]

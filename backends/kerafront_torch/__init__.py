@@ -8,12 +8,15 @@ Modules, one per section of ``kerafront.spec.MODULE_MAP``:
 * ``_reduction``: sum, mean, max/min, argmax/argmin, var, cumsum...; ``_linalg``: matmul, einsum
 * ``_shape``: reshape, concatenate, pad, slice, take, scatter, sort, top_k...
 * ``_nn``: conv, conv_transpose, max_pool, average_pool; ``_random``: seeded random
-* ``_autodiff``: value_and_grad, stop_gradient; ``_compile``: compile (opt-in ``torch.compile``)
-* ``_device``: the hooks name, device_scope, default_device, list_devices, prepare_for_training
+* ``_autodiff``: value_and_grad, stop_gradient, inference_scope; ``_compile``: compile (opt-in
+  ``torch.compile``)
+* ``_device``: the hooks name, device_scope, default_device, list_devices, prepare_for_training,
+  variable_storage (weights are ``torch.nn.Parameter``s)
 * ``_fused``: fused overrides of composites (relu, log_softmax, the crossentropies, conv_bias...)
 * ``_optim``: ``fused_optimizer_update``, the optional multi-tensor optimizer hook
 
 ``_convert`` holds the helpers every section shares (dtype mapping, conversion, promotion).
+``_module`` makes every kerafront layer a ``torch.nn.Module`` when this package is imported.
 
 Switches (environment variables, read through ``kerafront.config``):
 
@@ -23,13 +26,15 @@ Switches (environment variables, read through ``kerafront.config``):
   ``reduce-overhead``), read when ``compile(fn)`` is called; without it ``compile`` is the identity.
 """
 
-from kerafront_torch._autodiff import stop_gradient, value_and_grad
+from kerafront_torch import _module
+from kerafront_torch._autodiff import inference_scope, stop_gradient, value_and_grad
 from kerafront_torch._comparison import (equal, greater, greater_equal, isfinite, isnan, less, less_equal,
                                          logical_and, logical_not, logical_or, logical_xor, not_equal)
 from kerafront_torch._compile import compile, step_mode
 from kerafront_torch._creation import (arange, cast, convert_to_numpy, convert_to_tensor, dtype, eye, full,
                                        is_tensor, ones, shape, zeros)
-from kerafront_torch._device import default_device, device_scope, list_devices, name, prepare_for_training
+from kerafront_torch._device import (default_device, device_scope, list_devices, name, prepare_for_training,
+                                     variable_storage)
 from kerafront_torch._elementwise import (abs, add, ceil, clip, cos, divide, erf, exp, expm1, floor, floor_divide,
                                           log, log1p, maximum, minimum, mod, multiply, negative, power, round,
                                           rsqrt, sigmoid, sign, sin, sqrt, square, subtract, tanh, where)
@@ -44,3 +49,5 @@ from kerafront_torch._reduction import all, any, argmax, argmin, cumsum, max, me
 from kerafront_torch._shape import (argsort, broadcast_to, concatenate, expand_dims, flip, pad, repeat, reshape,
                                     scatter, slice, sort, split, squeeze, stack, take, take_along_axis, tile,
                                     top_k, transpose)
+
+_module.install()

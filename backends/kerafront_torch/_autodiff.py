@@ -1,4 +1,5 @@
-"""``value_and_grad`` and ``stop_gradient`` on torch (``grad`` is the composite in ``kerafront.ops``).
+"""``value_and_grad``, ``stop_gradient`` and the ``inference_scope`` hook on torch (``grad`` is the
+composite in ``kerafront.ops``).
 
 Gradients use ``torch.autograd.grad``: the selected arguments' leaves are replaced by fresh
 ``detach().requires_grad_()`` tensors, ``fn`` runs with grad enabled, and unused leaves get zeros.
@@ -86,6 +87,12 @@ def value_and_grad(fn, argnums=0, has_aux=False):
         return ((value, aux) if has_aux else value), result
 
     return wrapped
+
+
+def inference_scope():
+    """``torch.no_grad()``: weights are Parameters that require grad, so a forward pass outside
+    ``value_and_grad`` would otherwise record a graph (the trainer opens this around test/predict)."""
+    return torch.no_grad()
 
 
 def stop_gradient(x):

@@ -1,5 +1,6 @@
 """Device hooks (``name``, ``device_scope``, ``default_device``, ``list_devices``,
-``prepare_for_training``) and the current ``torch.device`` every other module places tensors on.
+``prepare_for_training``, ``variable_storage``) and the current ``torch.device`` every other module
+places tensors on.
 
 Device names are parsed by ``kerafront.config.parse_device`` (``"cpu"``, ``"gpu"`` = ``"gpu:0"``,
 ``"gpu:1"``, torch's ``"cuda:1"``...); this module only checks that torch has the device. The
@@ -102,3 +103,42 @@ def prepare_for_training():
     if default_device() == "cpu":
         from kerafront.utils import malloc
         malloc.keep_freed_memory()
+
+
+class ParameterStorage:
+    """``variable_storage`` hook (contract in ``kerafront/variables.py``): a kerafront Variable's value
+    is a ``torch.nn.Parameter``. A trainable one is updated in place, so ``torch.optim`` optimizers,
+    ``state_dict`` and the layer's ``torch.nn.Module`` view (``_module.py``) hold the same object as
+    the Variable (a tensor read from it before an assignment then shows the new value, as in Keras's
+    torch backend); other state is rebound to a new Parameter on each assignment.
+
+    ``requires_grad`` follows ``trainable`` for floating dtypes (integer Parameters never require grad).
+    """
+
+    def make(self, tensor, trainable):
+        """A new Parameter holding a copy of ``tensor`` (the caller's tensor is never written through)."""
+        tensor = tensor.detach().clone()
+        return torch.nn.Parameter(tensor, requires_grad=bool(trainable) and tensor.is_floating_point())
+
+    def assign(self, storage, tensor):
+        """Copy ``tensor`` (already of the Variable's dtype and shape) into ``storage``; returns it."""
+        if tensor is storage:
+            return storage
+        if not storage.requires_grad:
+            # State no gradient flows to (metric and optimizer state, seed states, BatchNorm
+            # statistics): a new Parameter around the new value, so a value read before the
+            # assignment keeps its contents (SeedGenerator.next returns the state it read), as on
+            # every other backend.
+            return torch.nn.Parameter(tensor.detach(), requires_grad=False)
+        with torch.no_grad():   # a trainable Parameter keeps its identity (torch.optim holds it) and stays a leaf
+            storage.copy_(tensor)
+        return storage
+
+    def set_trainable(self, storage, trainable):
+        storage.requires_grad_(bool(trainable) and storage.is_floating_point())
+
+    def __reduce__(self):
+        return "variable_storage"  # pickled (and deep-copied) by reference: there is one
+
+
+variable_storage = ParameterStorage()

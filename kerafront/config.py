@@ -14,11 +14,10 @@ thread only, so a ``with backend_scope("torch"):`` in one thread never disturbs 
 """
 
 import contextlib
-import json
 import os
 import threading
 
-from kerafront import registry
+from kerafront import _files, registry
 from kerafront.dtypes import FLOAT_DTYPES, standardize_dtype
 
 DEFAULTS = {"backend": "numpy", "floatx": "float32", "image_data_format": "channels_last", "epsilon": 1e-7}
@@ -138,10 +137,10 @@ def read_config_file():
     if not os.path.exists(path):
         return {}
     try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, ValueError) as error:
-        raise ValueError(f"kerafront config file {path} is not valid JSON: {error}") from None
+        with _files.open_regular(path, "kerafront config file") as f:
+            data = _files.loads_json(f.read(), f"kerafront config file {path}")
+    except OSError as error:
+        raise ValueError(f"kerafront config file {path} cannot be read: {error}") from None
     if not isinstance(data, dict):
         raise ValueError(f"kerafront config file {path} must hold a JSON object, got {type(data).__name__}.")
     return data

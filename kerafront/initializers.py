@@ -2,17 +2,24 @@
 
 Values are drawn with NumPy -- from ``np.random.default_rng(seed)`` when the initializer has a
 seed (then every call gives the same values, as in Keras), else from
-``kerafront.random.global_rng()`` -- in float64, then converted to the requested dtype. So the
-same seed (``kerafront.utils.set_random_seed``) gives the same initial weights on every backend.
+``kerafront.random.global_rng()`` -- as float64 draws rounded to the requested dtype. So the same
+seed (``kerafront.utils.set_random_seed``) gives the same initial weights on every backend. The
+draws are made ``_CHUNK`` elements at a time straight into an array of the requested dtype, so a
+float32 weight never has a float64 copy of its whole shape (``Orthogonal``'s QR excepted).
 
 An initializer is called as ``initializer(shape, dtype=None)`` and returns a native tensor;
-``initializer.numpy(shape)`` returns the float64 NumPy array.
+``initializer.numpy(shape)`` returns the float64 NumPy array. A subclass defines ``numpy(shape)``.
+
+``skip_initialization()`` is for weights about to be overwritten (``load_model``): inside it,
+``Layer.add_weight`` creates zeros and runs no initializer (``for_weight``).
 
 Fans (Keras's rule): rank 2 ``(in, out)``; rank > 2 (conv kernels ``(*spatial, in, out)``) multiply
 both by the receptive field size ``prod(spatial)``; rank 1 uses ``shape[0]`` for both.
 """
 
+import contextlib
 import math
+import threading
 
 import numpy as np
 
@@ -25,17 +32,78 @@ __all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUn
 
 # Std of a standard normal truncated to [-2, 2]: scales truncated draws back to the wanted variance.
 _TRUNCATED_STD = 0.87962566103423978
+_CHUNK = 1 << 20  # elements drawn as float64 at a time
+_local = threading.local()
+
+
+@contextlib.contextmanager
+def skip_initialization(check=None):
+    """Inside (this thread only), ``Layer.add_weight`` fills new weights with zeros instead of running
+    their initializers: for weights whose values are about to be overwritten, as when loading.
+
+    ``check(path, shape, dtype)``, when given, runs before each weight is allocated and may raise
+    (``load_model`` refuses a weight the file does not hold, before allocating it).
+    """
+    previous = getattr(_local, "skip", None)
+    _local.skip = (check,)
+    try:
+        yield
+    finally:
+        _local.skip = previous
+
+
+def for_weight(identifier, shape, dtype, path):
+    """The initializer ``Layer.add_weight`` gives the Variable of weight ``path``: ``get(identifier)``,
+    or inside ``skip_initialization`` (after its check) one that makes zeros."""
+    initializer = get(identifier)
+    skip = getattr(_local, "skip", None)
+    if skip is None:
+        return initializer
+    if skip[0] is not None:
+        skip[0](path, tuple(shape), dtype)
+    return _zeros_placeholder
+
+
+def _zeros_placeholder(shape, dtype=None):
+    return ops.zeros(tuple(shape), dtype=dtype or config.floatx())
+
+
+def _generation_dtype(dtype):
+    """The NumPy dtype values are generated in for a kerafront ``dtype`` (bfloat16: float32, cast after)."""
+    return np.dtype(np.float32) if dtype == "bfloat16" else np.dtype(dtype)
+
+
+def _chunked(shape, dtype, draw):
+    """A ``dtype`` array of ``shape`` filled with ``draw(n)`` (``n`` float64 values), ``_CHUNK`` at a
+    time: the values of one ``draw(size)`` call, without a float64 array of the whole shape."""
+    size = math.prod(shape)
+    if dtype == np.float64 or size <= _CHUNK:
+        return np.asarray(draw(size)).astype(dtype, copy=False).reshape(shape)
+    out = np.empty(size, dtype)
+    for start in range(0, size, _CHUNK):
+        stop = min(start + _CHUNK, size)
+        out[start:stop] = draw(stop - start)
+    return out.reshape(shape)
 
 
 class Initializer(_lookup.Configurable):
-    """Base class: subclasses implement ``numpy(shape)``; ``get_config`` returns constructor arguments."""
+    """Base class: subclasses implement ``numpy(shape)`` (float64 values); ``get_config`` returns
+    constructor arguments. Built-ins implement ``_fill(shape, numpy_dtype)`` instead."""
 
     seed = None
 
     def __call__(self, shape, dtype=None):
-        return ops.convert_to_tensor(self.numpy(tuple(shape)), dtype=dtype or config.floatx())
+        dtype = dtype or config.floatx()
+        shape = tuple(shape)
+        if type(self).numpy is not Initializer.numpy:  # a subclass's own numpy(shape)
+            return ops.convert_to_tensor(self.numpy(shape), dtype=dtype)
+        return ops.convert_to_tensor(self._fill(shape, _generation_dtype(dtype)), dtype=dtype)
 
     def numpy(self, shape):
+        """The values for ``shape`` as a float64 NumPy array."""
+        return self._fill(tuple(shape), np.dtype(np.float64))
+
+    def _fill(self, shape, dtype):
         raise TypeError(f"{type(self).__name__}: Initializer subclasses must define numpy(shape).")
 
     def _rng(self):
@@ -46,13 +114,13 @@ class Initializer(_lookup.Configurable):
 
 
 class Zeros(Initializer):
-    def numpy(self, shape):
-        return np.zeros(shape)
+    def _fill(self, shape, dtype):
+        return np.zeros(shape, dtype)
 
 
 class Ones(Initializer):
-    def numpy(self, shape):
-        return np.ones(shape)
+    def _fill(self, shape, dtype):
+        return np.ones(shape, dtype)
 
 
 class Constant(Initializer):
@@ -61,8 +129,8 @@ class Constant(Initializer):
     def __init__(self, value=0.0):
         self.value = value
 
-    def numpy(self, shape):
-        return np.full(shape, self.value, dtype=np.float64)
+    def _fill(self, shape, dtype):
+        return np.full(shape, np.float64(self.value), dtype=dtype)
 
     def get_config(self):
         return {"value": self.value}
@@ -72,8 +140,9 @@ class RandomNormal(Initializer):
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         self.mean, self.stddev, self.seed = mean, stddev, seed
 
-    def numpy(self, shape):
-        return self._rng().normal(self.mean, self.stddev, size=shape)
+    def _fill(self, shape, dtype):
+        rng = self._rng()
+        return _chunked(shape, dtype, lambda n: rng.normal(self.mean, self.stddev, size=n))
 
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
@@ -83,21 +152,31 @@ class RandomUniform(Initializer):
     def __init__(self, minval=-0.05, maxval=0.05, seed=None):
         self.minval, self.maxval, self.seed = minval, maxval, seed
 
-    def numpy(self, shape):
-        return self._rng().uniform(self.minval, self.maxval, size=shape)
+    def _fill(self, shape, dtype):
+        rng = self._rng()
+        return _chunked(shape, dtype, lambda n: rng.uniform(self.minval, self.maxval, size=n))
 
     def get_config(self):
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
 
 
-def _truncated_normal(rng, shape, mean, stddev):
-    """Normal draws, the ones beyond two stddevs redrawn until none is left."""
-    values = rng.standard_normal(size=shape)
-    outside = np.abs(values) > 2
-    while outside.any():
-        values[outside] = rng.standard_normal(size=int(outside.sum()))
-        outside = np.abs(values) > 2
-    return mean + stddev * values
+def _truncated_normal(rng, shape, mean, stddev, dtype):
+    """``mean + stddev * z`` in ``dtype``: standard normal draws ``z``, those beyond 2 redrawn (in
+    index order) until none is left. Drawn ``_CHUNK`` at a time; the values do not depend on it."""
+    size = math.prod(shape)
+    out = np.empty(size, dtype)
+    outside = [np.empty(0, np.intp)]
+    for start in range(0, size, _CHUNK):
+        values = rng.standard_normal(size=min(_CHUNK, size - start))
+        outside.append(np.flatnonzero(np.abs(values) > 2) + start)
+        out[start:start + values.size] = mean + stddev * values
+    positions = np.concatenate(outside)
+    while positions.size:
+        values = rng.standard_normal(size=positions.size)
+        inside = np.abs(values) <= 2
+        out[positions[inside]] = mean + stddev * values[inside]
+        positions = positions[~inside]
+    return out.reshape(shape)
 
 
 class TruncatedNormal(Initializer):
@@ -106,8 +185,8 @@ class TruncatedNormal(Initializer):
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         self.mean, self.stddev, self.seed = mean, stddev, seed
 
-    def numpy(self, shape):
-        return _truncated_normal(self._rng(), shape, self.mean, self.stddev)
+    def _fill(self, shape, dtype):
+        return _truncated_normal(self._rng(), shape, self.mean, self.stddev, dtype)
 
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
@@ -143,17 +222,17 @@ class VarianceScaling(Initializer):
                              f"'uniform', got {distribution!r}.")
         self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
 
-    def numpy(self, shape):
+    def _fill(self, shape, dtype):
         fan_in, fan_out = compute_fans(shape)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
         scale = self.scale / max(1.0, n)
         rng = self._rng()
         if self.distribution == "truncated_normal":
-            return _truncated_normal(rng, shape, 0.0, math.sqrt(scale) / _TRUNCATED_STD)
+            return _truncated_normal(rng, shape, 0.0, math.sqrt(scale) / _TRUNCATED_STD, dtype)
         if self.distribution == "untruncated_normal":
-            return rng.normal(0.0, math.sqrt(scale), size=shape)
+            return _chunked(shape, dtype, lambda size: rng.normal(0.0, math.sqrt(scale), size=size))
         limit = math.sqrt(3.0 * scale)
-        return rng.uniform(-limit, limit, size=shape)
+        return _chunked(shape, dtype, lambda size: rng.uniform(-limit, limit, size=size))
 
     def get_config(self):
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}
@@ -190,7 +269,7 @@ class Orthogonal(Initializer):
     def __init__(self, gain=1.0, seed=None):
         self.gain, self.seed = gain, seed
 
-    def numpy(self, shape):
+    def _fill(self, shape, dtype):
         if len(shape) < 2:
             raise ValueError(f"Orthogonal initializer needs a shape of rank >= 2, got {shape}.")
         rows, cols = int(np.prod(shape[:-1])), shape[-1]
@@ -199,7 +278,7 @@ class Orthogonal(Initializer):
         q = q * np.sign(np.diag(r))
         if rows < cols:
             q = q.T
-        return self.gain * q.reshape(shape)
+        return (self.gain * q.reshape(shape)).astype(dtype, copy=False)
 
     def get_config(self):
         return {"gain": self.gain, "seed": self.seed}
@@ -211,10 +290,10 @@ class Identity(Initializer):
     def __init__(self, gain=1.0):
         self.gain = gain
 
-    def numpy(self, shape):
+    def _fill(self, shape, dtype):
         if len(shape) != 2:
             raise ValueError(f"Identity initializer needs a rank-2 shape, got {shape}.")
-        return self.gain * np.eye(*shape)
+        return (np.float64(self.gain) * np.eye(*shape, dtype=dtype)).astype(dtype, copy=False)
 
     def get_config(self):
         return {"gain": self.gain}

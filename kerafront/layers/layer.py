@@ -181,9 +181,10 @@ class Layer(LayerBase):
         shape = () if shape is None else tuple(int(d) for d in shape)
         dtype = standardize_dtype(dtype) or self._dtype
         name = name or "variable"
-        variable = Variable(initializers.get(initializer), shape=shape, dtype=dtype,
+        path = _context.current_path(name) if _context.name_scope_stack() else f"{self.name}/{name}"
+        variable = Variable(initializers.for_weight(initializer, shape, dtype, path), shape=shape, dtype=dtype,
                             trainable=bool(trainable) and self._trainable, name=name)
-        variable.path = _context.current_path(name) if _context.name_scope_stack() else f"{self.name}/{name}"
+        variable.path = path
         variable.regularizer = regularizers.get(regularizer)
         variable.constraint = constraints.get(constraint)
         (self._trainable_own if trainable else self._non_trainable_own).append(variable)

@@ -6,6 +6,8 @@ dict). Nodes run in an order where each node comes after the nodes it reads from
 the outputs, ties by creation). Building the graph runs no backend kernel.
 """
 
+import collections
+
 from kerafront import tree
 from kerafront.layers.input_layer import InputLayer
 from kerafront.layers.symbolic import KerasTensor, is_shape
@@ -35,6 +37,7 @@ class Functional(Model):
         self._model_outputs = _flatten_tensors(outputs, "outputs")
         self._nodes = self._collect_nodes()
         self._operations = self._ordered_layers()
+        _check_unique_names(self._operations)
         self._build_shapes = [t.shape for t in self._model_inputs]
         self.built = True
 
@@ -216,6 +219,15 @@ class Functional(Model):
     def from_config(cls, config, custom_objects=None):
         with serialization.custom_object_scope(custom_objects):
             return _rebuild(cls, config)
+
+
+def _check_unique_names(layers):
+    """Keras's rule and message: weights are saved by layer name, so two layers may not share one."""
+    counts = collections.Counter(layer.name for layer in layers)
+    for name, count in counts.items():
+        if count != 1:
+            raise ValueError(f'The name "{name}" is used {count} times in the model. All operation names should '
+                             "be unique.")
 
 
 def _node_shapes(node, args):

@@ -37,9 +37,15 @@ class Sequential(Model):
         if isinstance(layer, InputLayer) and self._layers:
             raise ValueError(f'Sequential "{self.name}": an InputLayer must come first; the model already has layers '
                              f"{[l.name for l in self._layers]}.")
+        if any(existing is layer for existing in self._layers):
+            raise ValueError(f'Sequential "{self.name}": layer {layer.name!r} is already in the model. Keras accepts '
+                             "a layer twice in a Sequential model, but its config then rebuilds two layers of one "
+                             "name, so the saved file would not load; to call a layer twice, use the functional API "
+                             "(kerafront.Model(inputs, outputs)).")
         if any(existing.name == layer.name for existing in self._layers):
-            raise ValueError(f'Sequential "{self.name}": all layers must have unique names; {layer.name!r} is already '
-                             "in the model.")
+            raise ValueError(f"All layers added to a Sequential model should have unique names. Name '{layer.name}' "
+                             "is already the name of a layer in this model. Update the `name` argument to pass a "
+                             "unique name.")
         if not self._layers and not isinstance(layer, InputLayer) and layer._batch_input_shape is not None:
             self._layers.append(InputLayer(batch_shape=layer._batch_input_shape, dtype=layer.dtype))
         self._layers.append(layer)

@@ -1,19 +1,24 @@
 """``save_model``/``load_model`` and ``save_weights``/``load_weights`` (see ``archive`` for the format).
 
-Loading builds the whole model and checks every weight (names, shapes, dtypes) before assigning
-any, so a broken file never yields a partly loaded model.
+Variables are saved under their place in the model (``weight_keys``). Loading first validates the
+file's weight header against the file's size, then builds the model from its config without running
+initializers (``initializers.skip_initialization``), refusing any weight the file does not hold
+before allocating it -- so a small file cannot make it allocate more than the file's own weights --
+then checks every weight (names, shapes, dtypes) before reading tensor data and assigning any, so a
+broken file never yields a partly loaded model.
 """
 
+import collections
 import datetime
+import math
 import os
 import warnings
 
 import kerafront
-from kerafront import losses, metrics, ops, optimizers
+from kerafront import initializers, losses, metrics, ops, optimizers
 from kerafront.dtypes import is_float
-from kerafront.saving import weights_file
+from kerafront.saving import weight_keys, weights_file
 from kerafront.saving.serialization import deserialize, serialize
-
 
 
 def _archive():
@@ -28,20 +33,8 @@ _METADATA_KEYS = {"format", "format_version", "kerafront_version", "backend", "d
 _COMPILE_KEYS = {"optimizer", "loss", "loss_weights", "metrics", "run_eagerly", "jit_compile"}
 
 
-def _keyed(variables):
-    """``{unique key: variable}``: the variable's path, with ``#n`` appended to repeats."""
-    keyed, counts = {}, {}
-    for variable in variables:
-        key = variable.path
-        counts[key] = counts.get(key, 0) + 1
-        if counts[key] > 1:
-            key = f"{key}#{counts[key] - 1}"
-        keyed[key] = variable
-    return keyed
-
-
-def _arrays(variables):
-    return {key: ops.convert_to_numpy(v.value) for key, v in _keyed(variables).items()}
+def _arrays(keyed):
+    return {key: ops.convert_to_numpy(v.value) for key, v in keyed.items()}
 
 
 def _serialize_nested(value, serialize_one):
@@ -77,10 +70,11 @@ def save_model(model, filepath):
     metadata = {"format": "kerafront", "format_version": _archive().FORMAT_VERSION,
                 "kerafront_version": kerafront.__version__, "backend": kerafront.backend(),
                 "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+    keys = weight_keys.model_keys(model)
     optimizer_weights = None
     if config["compile_config"] is not None and model.optimizer.built:
-        optimizer_weights = _arrays(model.optimizer.variables)
-    _archive().write_archive(filepath, metadata, config, _arrays(model.variables), optimizer_weights)
+        optimizer_weights = _arrays(weight_keys.optimizer_keys(model.optimizer, keys))
+    _archive().write_archive(filepath, metadata, config, _arrays(keys), optimizer_weights)
 
 
 def _check_keys(where, found, expected, optional=()):
@@ -92,34 +86,46 @@ def _check_keys(where, found, expected, optional=()):
                          f"unexpected {sorted(extra)}.")
 
 
-def _match(where, variables, arrays):
-    """Pair each variable with its array, checking names, shapes and dtypes of all before any assign."""
-    keyed = _keyed(variables)
-    missing = [k for k in keyed if k not in arrays]
-    unexpected = [k for k in arrays if k not in keyed]
+def _match(where, keyed, shapes):
+    """Pair each variable of ``keyed`` (``{key: variable}``) with the file's key, checking names,
+    shapes and dtypes of all; ``shapes`` maps the file's keys to ``(dtype name, shape)``."""
+    missing = [k for k in keyed if k not in shapes]
+    unexpected = [k for k in shapes if k not in keyed]
     if missing or unexpected:
         raise ValueError(f"{where}: the file's weights do not match the model: missing {missing[:10]}, "
                          f"unexpected {unexpected[:10]}.")
     pairs = []
     for key, variable in keyed.items():
-        array = arrays[key]
-        if tuple(array.shape) != tuple(variable.shape):
-            raise ValueError(f"{where}: weight {key!r} has shape {tuple(array.shape)} in the file, the model "
+        dtype, shape = shapes[key]
+        if tuple(shape) != tuple(variable.shape):
+            raise ValueError(f"{where}: weight {key!r} has shape {tuple(shape)} in the file, the model "
                              f"expects {tuple(variable.shape)}.")
-        if (array.dtype.kind == "f" or array.dtype.name == "bfloat16") != is_float(variable.dtype):
-            raise ValueError(f"{where}: weight {key!r} has dtype {array.dtype} in the file, the model expects "
+        if _is_float_name(dtype) != is_float(variable.dtype):
+            raise ValueError(f"{where}: weight {key!r} has dtype {dtype} in the file, the model expects "
                              f"{variable.dtype}.")
-        pairs.append((variable, array))
+        pairs.append((key, variable))
     return pairs
 
 
-def _match_by_order(where, variables, arrays):
-    """Pair variables with arrays by position (another instance's layer names may differ), as Keras does."""
-    if len(arrays) != len(variables):
-        raise ValueError(f"{where}: the file holds {len(arrays)} weights, the model has {len(variables)} "
+def _is_float_name(dtype):
+    return dtype.startswith("float") or dtype == "bfloat16"
+
+
+def _entry_shapes(entries):
+    """``{key: (dtype name, shape)}`` of validated header entries (``weights_file.read_header``)."""
+    return {key: (entry[0], entry[1]) for key, entry in entries.items()}
+
+
+def _match_by_order(where, variables, shapes):
+    """Pair variables with the file's keys by position (another instance's layer names may differ), as
+    Keras does, checking shapes and dtypes; ``shapes`` as in ``_match``. Returns ``(variable, key)``s."""
+    if len(shapes) != len(variables):
+        raise ValueError(f"{where}: the file holds {len(shapes)} weights, the model has {len(variables)} "
                          f"({', '.join(v.path for v in variables[:6])}{', ...' if len(variables) > 6 else ''}).")
-    renamed = {key: array for key, array in zip(_keyed(variables), arrays.values())}
-    return _match(where, variables, renamed)
+    keyed = weight_keys.path_keys(variables)
+    file_key = dict(zip(keyed, shapes))
+    renamed = {key: shapes[file_key[key]] for key in keyed}
+    return [(variable, file_key[key]) for key, variable in _match(where, keyed, renamed)]
 
 
 def _assign(pairs):
@@ -130,10 +136,12 @@ def _assign(pairs):
 def load_model(filepath, custom_objects=None, compile=True):
     """Rebuild a model saved by ``save_model``. Never executes code from the file.
 
-    Raises ``ValueError`` for a broken or hostile file, with no partially loaded model.
+    Raises ``ValueError`` for a broken or hostile file (or a path that is not a regular file), with
+    no partially loaded model.
     """
     path = os.fspath(filepath)
-    with _archive().Archive(path) as archive:
+    _archive().remove_stale_temporaries(path)
+    with _archive().Archive(path, "load_model") as archive:
         metadata = archive.read_json("metadata.json")
         _check_keys(f"{path}: metadata.json", metadata, _METADATA_KEYS)
         if metadata["format"] != "kerafront" or metadata["format_version"] != _archive().FORMAT_VERSION:
@@ -142,39 +150,74 @@ def load_model(filepath, custom_objects=None, compile=True):
                              f"{_archive().FORMAT_VERSION}.")
         config = archive.read_json("config.json")
         _check_keys(f"{path}: config.json", config, _CONFIG_KEYS)
+        model_shapes = _entry_shapes(archive.weight_entries("model.weights.safetensors"))
+        has_optimizer = archive.has("optimizer.weights.safetensors")
+        optimizer_shapes = (_entry_shapes(archive.weight_entries("optimizer.weights.safetensors"))
+                            if has_optimizer else None)
+        model = _build_model(path, config, custom_objects, model_shapes)
+        keyed = weight_keys.pick(model_shapes, weight_keys.model_keys(model), weight_keys.path_keys(model.variables))
+        pairs = _match(path, keyed, model_shapes)
+        compile_config = config["compile_config"]
+        optimizer_pairs = []
+        if compile and compile_config is not None:
+            _compile_from_config(path, model, compile_config, custom_objects)
+            if has_optimizer:
+                model.optimizer.build(model.trainable_variables)
+                optimizer = weight_keys.pick(optimizer_shapes, weight_keys.optimizer_keys(model.optimizer, keyed),
+                                             weight_keys.path_keys(model.optimizer.variables))
+                optimizer_pairs = _match(f"{path} (optimizer)", optimizer, optimizer_shapes)
         model_arrays = archive.read_weights("model.weights.safetensors")
-        optimizer_arrays = (archive.read_weights("optimizer.weights.safetensors")
-                            if archive.has("optimizer.weights.safetensors") else None)
-    model = _build_model(path, config, custom_objects)
-    pairs = _match(path, model.variables, model_arrays)
-    compile_config = config["compile_config"]
-    optimizer_pairs = []
-    if compile and compile_config is not None:
-        _compile_from_config(path, model, compile_config, custom_objects)
-        if optimizer_arrays is not None:
-            model.optimizer.build(model.trainable_variables)
-            optimizer_pairs = _match(f"{path} (optimizer)", model.optimizer.variables, optimizer_arrays)
-    _assign(pairs + optimizer_pairs)
+        optimizer_arrays = archive.read_weights("optimizer.weights.safetensors") if optimizer_pairs else {}
+    _assign([(variable, model_arrays[key]) for key, variable in pairs]
+            + [(variable, optimizer_arrays[key]) for key, variable in optimizer_pairs])
     return model
 
 
-def _build_model(path, config, custom_objects):
+class _FileShapes:
+    """``skip_initialization``'s check while ``load_model`` builds: each weight the config creates must
+    take (shape, float or not) one of the file's weights not yet taken, before it is allocated. The
+    file's header was checked against its size, so the model cannot allocate more than the file holds."""
+
+    def __init__(self, path, shapes):
+        self.path = path
+        self.available = collections.Counter((tuple(shape), _is_float_name(dtype)) for dtype, shape in shapes.values())
+
+    def __call__(self, weight_path, shape, dtype):
+        slot = (tuple(shape), is_float(dtype))
+        if self.available[slot] == 0:
+            left = sorted({shape for shape, _ in +self.available}, key=str)
+            raise ValueError(f"{self.path}: weight {weight_path!r} has shape {tuple(shape)} ({dtype}, "
+                             f"{math.prod(shape)} values) in the config, but the file holds no further weight of that "
+                             f"shape (shapes left: {left[:8]}). The config and the weights disagree; refusing before "
+                             "allocating the weight.")
+        self.available[slot] -= 1
+
+
+def _build_model(path, config, custom_objects, shapes=None):
     from kerafront.models import Model
+    check = _FileShapes(path, shapes) if shapes is not None else None
     try:
-        model = deserialize(config["model"], custom_objects)
+        with initializers.skip_initialization(check):
+            model = deserialize(config["model"], custom_objects)
+            if isinstance(model, Model):
+                _build_from_config(path, model, config["build_config"])
     except (KeyError, TypeError, AttributeError, IndexError) as error:
         raise ValueError(f"{path}: the model config is malformed ({type(error).__name__}: {error}).") from None
+    except RecursionError:
+        raise ValueError(f"{path}: the model config nests too deeply to rebuild.") from None
     if not isinstance(model, Model):
         raise ValueError(f"{path}: config.json does not describe a model (got {type(model).__name__}).")
-    build_config = config["build_config"]
+    if not model.built:
+        raise ValueError(f"{path}: the saved model was never built, so it has no weights to load.")
+    return model
+
+
+def _build_from_config(path, model, build_config):
     if not model.built and build_config:
         try:
             model.build_from_config(build_config)
         except (KeyError, TypeError, IndexError) as error:
             raise ValueError(f"{path}: invalid build_config {build_config!r} ({error}).") from None
-    if not model.built:
-        raise ValueError(f"{path}: the saved model was never built, so it has no weights to load.")
-    return model
 
 
 def _compile_from_config(path, model, compile_config, custom_objects):
@@ -204,22 +247,27 @@ def _compile_from_config(path, model, compile_config, custom_objects):
 
 def save_weights(model, filepath):
     """Write every model variable to a standalone safetensors file (atomic)."""
-    data = weights_file.encode(_arrays(model.variables), metadata={"format": "kerafront-weights",
-                                                                    "kerafront_version": kerafront.__version__})
+    data = weights_file.encode(_arrays(weight_keys.model_keys(model)),
+                               metadata={"format": "kerafront-weights", "kerafront_version": kerafront.__version__})
     _archive().atomic_write(filepath, lambda f: f.write(data))
 
 
 def load_weights(model, filepath):
-    """Load weights written by ``save_weights`` (or the weights of a ``save_model`` file) into ``model``."""
+    """Load weights written by ``save_weights`` (or the weights of a ``save_model`` file) into ``model``,
+    by position (the names may differ, as in Keras). Every weight is checked before any tensor data is
+    read, and nothing is assigned unless every weight fits."""
     path = os.fspath(filepath)
-    import zipfile
-
-    if zipfile.is_zipfile(path):
-        with _archive().Archive(path) as archive:
-            arrays = archive.read_weights("model.weights.safetensors")
-    else:
-        arrays = _archive().read_weights_file(path)
+    _archive().remove_stale_temporaries(path)
     if not model.built:
         raise ValueError(f"load_weights: build the model (call it once or give input_shape) before loading "
                          f"weights from {path}.")
-    _assign(_match_by_order(path, model.variables, arrays))
+    if _archive().is_archive(path):
+        with _archive().Archive(path, "load_weights") as archive:
+            pairs = _match_by_order(path, model.variables,
+                                    _entry_shapes(archive.weight_entries("model.weights.safetensors")))
+            arrays = archive.read_weights("model.weights.safetensors")
+    else:
+        pairs = _match_by_order(path, model.variables,
+                                _entry_shapes(_archive().read_weights_file(path, read_data=False)))
+        arrays = _archive().read_weights_file(path)
+    _assign([(variable, arrays[key]) for variable, key in pairs])

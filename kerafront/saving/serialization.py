@@ -10,7 +10,8 @@ given ``custom_objects`` (also by the short name after ``>``), those of an enclo
 ``custom_object_scope``, registered objects, and kerafront's own classes. Nothing is ever imported
 by a name read from a config, so a config cannot make kerafront run code it did not already know.
 An unknown name raises ``ValueError``; a config whose keys do not match the constructor raises
-``ValueError`` naming the class.
+``ValueError`` naming the class; objects nested more than ``MAX_NESTING`` deep (models in models)
+raise ``ValueError`` too, never ``RecursionError``.
 """
 
 import contextlib
@@ -22,6 +23,7 @@ _registered_names = {}  # id(object) -> "Package>Name"
 _extra_builtins = {}  # kerafront objects registered by other kerafront modules (losses, ...)
 _builtins = None
 _local = threading.local()
+MAX_NESTING = 100  # deserialize calls inside one another; kerafront builds about 200 nested models at most
 
 
 def register_serializable(package="Custom", name=None):
@@ -124,8 +126,26 @@ def _serialize_function(fn):
 def deserialize(config, custom_objects=None, module_objects=None):
     """Rebuild an object from ``serialize``'s output (a dict, or a name string for a function or class).
 
-    Raises ``ValueError`` for an unknown name or a config that does not match the constructor.
+    Raises ``ValueError`` for an unknown name, a config that does not match the constructor, or one
+    nesting objects more than ``MAX_NESTING`` deep.
     """
+    depth = getattr(_local, "depth", 0)
+    if depth >= MAX_NESTING:
+        name = config.get("class_name") if isinstance(config, dict) else config
+        raise ValueError(f"deserialize: the config nests objects more than {MAX_NESTING} deep (reached "
+                         f"{str(name)[:100]!r}); refusing it.")
+    _local.depth = depth + 1
+    try:
+        return _deserialize(config, custom_objects, module_objects)
+    except RecursionError:
+        if depth:
+            raise
+        raise ValueError("deserialize: the config nests too deeply to rebuild (RecursionError).") from None
+    finally:
+        _local.depth = depth
+
+
+def _deserialize(config, custom_objects, module_objects):
     if config is None:
         return None
     if isinstance(config, str):

@@ -14,6 +14,8 @@ import struct
 
 import numpy as np
 
+from kerafront import _files
+
 _CODES = {"BOOL": "bool", "U8": "uint8", "I8": "int8", "I16": "int16", "I32": "int32", "I64": "int64",
           "F16": "float16", "BF16": "bfloat16", "F32": "float32", "F64": "float64"}
 _NAMES = {v: k for k, v in _CODES.items()}
@@ -55,11 +57,9 @@ def encode(arrays, metadata=None):
 
 
 def decode_json(raw, where):
-    """``raw`` (UTF-8 bytes) parsed as JSON; ``ValueError`` naming ``where`` when it is not."""
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
-        raise ValueError(f"{where} is not valid JSON ({error}).") from None
+    """``raw`` (UTF-8 bytes) parsed as JSON; ``ValueError`` naming ``where`` when it is not, or when
+    it nests deeper than ``kerafront._files.MAX_JSON_DEPTH``."""
+    return _files.loads_json(raw, where)
 
 
 def read_header(stream, total_size, where="weights"):

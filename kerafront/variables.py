@@ -10,7 +10,11 @@ Storage. A backend may declare ``variable_storage`` (see ``kerafront.spec.OPTION
 an object whose ``make(tensor, trainable)`` turns a new variable's tensor into the framework's own
 variable object (a ``torch.nn.Parameter``, a ``tf.Variable``), ``assign(storage, tensor)`` writes
 a new value into it (in place) and returns the storage, and ``set_trainable(storage, trainable)``
-follows the flag. Without it the value is the plain tensor, rebound on every assign.
+follows the flag. Optionally ``read(storage) -> tensor``: what ``value`` returns, when the storage is
+not itself a tensor the backend's ops take (a ``tf.Variable``: ``value`` is a read of it). Without a
+storage the value is the plain tensor, rebound on every assign. A storage with a resource ``handle``
+(``tf.Variable``) makes the Variable act as a resource variable for TensorFlow (``handle`` and
+``_should_act_as_resource_variable`` below), so ``tf.GradientTape.gradient(loss, variables)`` works.
 """
 
 import threading
@@ -77,7 +81,7 @@ class Variable(VariableBase):
     """
 
     __slots__ = ("_value", "name", "path", "_trainable", "_dtype", "_shape", "constraint", "regularizer",
-                 "_storage", "__weakref__")
+                 "_storage", "_read", "__weakref__")
 
     def __init__(self, initializer, shape=None, dtype=None, trainable=True, name=None):
         self.name = name or "variable"
@@ -102,6 +106,7 @@ class Variable(VariableBase):
         self._dtype = dtype_of(value)
         self._shape = tuple(shape_of(value))
         self._storage = getattr(backend_module(), "variable_storage", None)
+        self._read = getattr(self._storage, "read", None)
         self._value = value if self._storage is None else self._storage.make(value, self._trainable)
 
     @property
@@ -122,7 +127,19 @@ class Variable(VariableBase):
             substituted = scope.get(self)
             if substituted is not None:
                 return substituted
-        return self._value
+        return self._value if self._read is None else self._read(self._value)
+
+    @property
+    def handle(self):
+        """The storage's resource handle (a ``tf.Variable``'s); ``AttributeError`` when it has none."""
+        return self._value.handle
+
+    @property
+    def _should_act_as_resource_variable(self):
+        """Exists (``hasattr`` is true) only when the storage has a ``handle``: TensorFlow then treats
+        this Variable as a resource variable (``resource_variable_ops.is_resource_variable``) and
+        differentiates with respect to it through its handle."""
+        return self._value.handle is not None
 
     @property
     def dtype(self):

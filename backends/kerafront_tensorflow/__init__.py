@@ -22,8 +22,9 @@ Modules, by section of ``kerafront.spec`` (``spec.MODULE_MAP``):
 * shape ``_shape``: reshape, concatenate, pad, gathers, scatter, sorting
 * nn ``_nn``: conv, conv_transpose, max_pool, average_pool
 * random ``_random``: stateless seeded random ops
-* autodiff ``_autodiff``: value_and_grad, stop_gradient; compile ``_compile``: compile
-* device ``_device``: name, device_scope, default_device, list_devices
+* autodiff ``_autodiff``: value_and_grad, stop_gradient; compile ``_compile``: compile, step_mode ("stateful")
+* device ``_device``: name, device_scope, default_device, list_devices; ``variable_storage`` (kerafront
+  Variables hold ``tf.Variable``s, so ``tf.GradientTape`` and ``tf.function`` see them)
 * fused ``_fused``: the ``relu`` override of a composite
 
 Helpers (no ops): ``_tf`` (imports TensorFlow quietly), ``_kernels`` (direct op wrappers),
@@ -37,7 +38,7 @@ from kerafront_tensorflow._comparison import (equal, greater, greater_equal, isf
 from kerafront_tensorflow._compile import compile, step_mode
 from kerafront_tensorflow._creation import (arange, cast, convert_to_numpy, convert_to_tensor, dtype, eye, full,
                                             is_tensor, ones, shape, zeros)
-from kerafront_tensorflow._device import default_device, device_scope, list_devices, name
+from kerafront_tensorflow._device import default_device, device_scope, list_devices, name, variable_storage
 from kerafront_tensorflow._elementwise import (abs, add, ceil, clip, cos, divide, erf, exp, expm1, floor,
                                                floor_divide, log, log1p, maximum, minimum, mod, multiply, negative,
                                                power, round, rsqrt, sigmoid, sign, sin, sqrt, square, subtract, tanh,

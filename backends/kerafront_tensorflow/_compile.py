@@ -86,5 +86,7 @@ def compile(fn, donate_argnums=()):
 
 
 def step_mode():
-    """``tf.function`` steps take and return every variable's value (as on JAX)."""
-    return "pure"
+    """``"stateful"``: a compiled step reads and assigns the ``tf.Variable``s behind kerafront's Variables
+    (``variable_storage``) in the graph, as TensorFlow's own code does; ``tf.function`` captures them
+    by handle, so a call passes only the batches."""
+    return "stateful"

@@ -19,7 +19,10 @@ def convert_to_tensor(x, dtype=None):
 
 
 def convert_to_numpy(x):
-    """Host ``np.ndarray`` copy; bfloat16 becomes float32. Symbolic tensors raise ``TypeError``."""
+    """Host ``np.ndarray`` copy (also of a ``tf.Variable``); bfloat16 becomes float32. Symbolic tensors
+    raise ``TypeError``."""
+    if isinstance(x, tf.Variable):
+        x = x.value()
     if isinstance(x, Tensor):
         if not hasattr(x, "numpy"):
             raise TypeError(f"convert_to_numpy: {x!r} is a symbolic tensor (inside a compiled function); "

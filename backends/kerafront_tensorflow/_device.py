@@ -1,4 +1,5 @@
-"""Section device: ``name``, ``device_scope``, ``default_device``, ``list_devices`` and ``KERAFRONT_DEVICE``.
+"""Section device: ``name``, ``device_scope``, ``default_device``, ``list_devices``, ``KERAFRONT_DEVICE``,
+and ``variable_storage`` (kerafront Variables held in ``tf.Variable``s).
 
 kerafront names devices ``"cpu"`` and ``"gpu:<i>"`` (``"gpu"`` means ``"gpu:0"``; every spelling
 ``kerafront.config.parse_device`` accepts works); they map to TensorFlow's ``"/CPU:0"`` and
@@ -12,6 +13,7 @@ import contextlib
 import threading
 
 from kerafront import config
+from kerafront.variables import Variable
 from kerafront_tensorflow._tf import tf
 
 name = "tensorflow"
@@ -96,3 +98,65 @@ def _apply_environment():
 
 
 _apply_environment()
+
+
+# ----------------------------------------------------------------------------------------------
+# Variable storage
+
+
+class VariableStorage:
+    """kerafront Variables on TensorFlow hold a ``tf.Variable`` (``kerafront.variables`` states the hooks).
+
+    So TensorFlow's own machinery sees them: ``tf.GradientTape`` watches trainable ones as they are
+    read and differentiates with respect to them (``tape.gradient(loss, model.trainable_weights)``),
+    ``tf.function`` captures them by handle (the trainer's "stateful" steps read and assign them in
+    the graph), and ``assign`` writes in place, so a variable keeps its identity.
+
+    * ``read`` returns a snapshot tensor (``tf.Variable.value()``), never the ``tf.Variable`` itself: every
+      backend op keeps getting ``tf.Tensor``s, and a value read before an ``assign`` keeps its numbers,
+      as on the other backends. Inside a ``GradientTape`` the read is recorded, so gradients with
+      respect to the variable flow through it.
+    * ``make`` inside a ``tf.function`` trace creates the ``tf.Variable`` outside the graph
+      (``tf.init_scope``, as Keras does) from the value's constant; a value computed from the traced
+      inputs cannot be lifted and raises ``ValueError``.
+    * ``set_trainable``: ``tf.Variable.trainable`` is read-only, so the flag it returns (the private
+      ``_trainable``) is set instead of recreating the variable: identity and the handles compiled
+      functions captured stay valid, and ``GradientTape``'s automatic watching follows
+      kerafront's flag (a frozen variable is not watched, an unfrozen one is).
+    """
+
+    @staticmethod
+    def make(tensor, trainable):
+        if tf.executing_eagerly():
+            return tf.Variable(tensor, trainable=bool(trainable))
+        constant = tf.get_static_value(tensor)
+        if constant is None:
+            raise ValueError("Variable: cannot create a variable inside a compiled function (tf.function) from a "
+                             "value computed there; create it before compiling (build the layer or the optimizer "
+                             "first) or initialize it from a constant.")
+        with tf.init_scope():
+            return tf.Variable(tf.constant(constant, dtype=tensor.dtype), trainable=bool(trainable))
+
+    @staticmethod
+    def read(storage):
+        return storage.value()
+
+    @staticmethod
+    def assign(storage, tensor):
+        storage.assign(tensor, read_value=False)
+        return storage
+
+    @staticmethod
+    def set_trainable(storage, trainable):
+        storage._trainable = bool(trainable)
+
+
+variable_storage = VariableStorage()
+
+
+def _variable_to_tensor(variable, dtype=None, name=None, as_ref=False):
+    """``tf.convert_to_tensor(kerafront_variable)``: its current value, so TensorFlow ops take kerafront Variables."""
+    return tf.convert_to_tensor(variable.value, dtype=dtype, name=name)
+
+
+tf.register_tensor_conversion_function(Variable, _variable_to_tensor)

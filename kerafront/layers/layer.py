@@ -329,9 +329,50 @@ class Layer(LayerBase):
             "included, None when unknown).")
 
     def compute_output_spec(self, inputs, *args, **kwargs):
-        """Symbolic outputs (KerasTensors) for symbolic ``inputs``: shapes from ``compute_output_shape``."""
+        """Symbolic outputs (KerasTensors) for symbolic ``inputs``.
+
+        A layer that defines ``compute_output_shape`` gets KerasTensors of those shapes in its dtype.
+        Otherwise ``call`` itself runs on the KerasTensors (``_trace_call``): its ops compute only
+        shapes and dtypes, so shapes and dtypes come from the code that computes the values.
+        """
+        if type(self).compute_output_shape is Layer.compute_output_shape:
+            return self._trace_call(inputs, *args, **kwargs)
         output_shape = self.compute_output_shape(shape_of(inputs))
         return map_shapes(lambda s: KerasTensor(s, self._dtype), output_shape)
+
+    def _trace_call(self, inputs, *args, **kwargs):
+        """``call`` on symbolic ``inputs``, inside a ``StatelessScope`` so that its assigns (moving
+        statistics, seed states) are discarded; float inputs take the layer's dtype, as in ``__call__``.
+        ``training``/``mask`` reach ``call`` only when it accepts them; symbolic losses it adds are
+        dropped. An error names the layer."""
+        training, mask = kwargs.pop("training", None), kwargs.pop("mask", None)
+        takes_training, takes_mask = self._get_call_flags()
+        if training is not None and takes_training:
+            kwargs["training"] = training
+        if mask is not None and takes_mask:
+            kwargs["mask"] = mask
+        if self._autocast:
+            inputs = tree.map_structure(
+                lambda t: KerasTensor(t.shape, self._dtype, name=t.name)
+                if isinstance(t, KerasTensor) and t.dtype != self._dtype and is_float(t.dtype) else t, inputs)
+        try:
+            with StatelessScope():
+                return self.call(inputs, *args, **kwargs)
+        except (TypeError, ValueError, IndexError) as error:
+            if getattr(error, "kerafront_trace_error", False):  # a nested layer's, naming that layer
+                raise
+            shapes = tree.map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t, inputs)
+            traced = (TypeError if isinstance(error, TypeError) else ValueError)(
+                f'Layer "{self.name}" ({type(self).__name__}) could not infer its output for symbolic inputs of '
+                f"shape {shapes}: call() on them raised {type(error).__name__}: {error} Fix call(), or define "
+                "compute_output_shape(self, input_shape) returning the output shape (batch dimension included, "
+                "None when unknown).")
+            traced.kerafront_trace_error = True
+            raise traced from error
+        finally:
+            for layer in self._flatten_layers():
+                if any(isinstance(loss, KerasTensor) for loss in layer._losses):
+                    layer._losses = [loss for loss in layer._losses if not isinstance(loss, KerasTensor)]
 
     def __call__(self, *args, **kwargs):
         if not args:

@@ -1,59 +1,29 @@
 """Symbolic tensors and graph nodes for the functional API.
 
-A ``KerasTensor`` is a placeholder with a ``shape`` (batch dimension ``None``) and a ``dtype``; it
-holds no data. Calling a layer on KerasTensors runs only the layer's ``build`` (weights are created
-from the shape) and ``compute_output_shape`` -- never a backend kernel -- and records a ``Node``:
-the layer, the arguments it was called with (KerasTensors inside) and the KerasTensors it returned.
-``kerafront.Model(inputs, outputs)`` walks these nodes back from the outputs to make its graph.
+A ``KerasTensor`` (defined in ``kerafront._keras_tensor``, below the ops) is a placeholder with a
+``shape`` (batch dimension ``None``) and a ``dtype``; it holds no data. Calling a layer on
+KerasTensors runs only the layer's ``build`` (weights are created from the shape) and its shape
+inference -- ``compute_output_shape``, or else ``call`` itself on the KerasTensors, whose ops then
+compute only shapes and dtypes (``kerafront.ops._symbolic``), never a backend kernel -- and records
+a ``Node``: the layer, the arguments it was called with (KerasTensors inside) and the KerasTensors
+it returned. ``kerafront.Model(inputs, outputs)`` walks these nodes back from the outputs to make its
+graph.
+
+KerasTensors take the Python operators (``+ - * / // % ** @``, reflected forms, unary ``-``,
+``abs``, ``< <= > >=``) and basic indexing (ints, slices, ``None``, ``...``), attached here; each
+calls ``kerafront.ops``, so custom ``call`` code written with operators traces like ops code.
+``==`` and hashing stay identity (graphs key dicts and sets by tensor).
 """
 
 import itertools
 
-from kerafront import tree
-from kerafront.dtypes import standardize_dtype
+from kerafront import ops, tree
+from kerafront._keras_tensor import KerasTensor
+from kerafront.ops._symbolic import getitem as _getitem
+
+__all__ = ["KerasTensor", "Node", "is_symbolic", "shape_of", "is_shape", "map_shapes"]
 
 _node_ids = itertools.count()
-
-
-class KerasTensor:
-    """Symbolic tensor: ``shape`` (a tuple; ``None`` for unknown dims), ``dtype``, ``name``.
-
-    ``_history`` is ``(node, index)``: the node that produced it and its position among the node's
-    outputs; ``None`` for a free placeholder.
-    """
-
-    def __init__(self, shape, dtype="float32", name=None, history=None):
-        self.shape = tuple(None if d is None else int(d) for d in shape)
-        self.dtype = standardize_dtype(dtype)
-        self.name = name
-        self._history = history
-
-    @property
-    def ndim(self):
-        return len(self.shape)
-
-    @property
-    def node(self):
-        return None if self._history is None else self._history[0]
-
-    def __repr__(self):
-        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
-
-    def __array__(self, dtype=None, copy=None):
-        raise TypeError(
-            f"{self!r} is symbolic (the functional API): it has a shape but no values, so it cannot be "
-            "converted to an array or passed to kerafront.ops. Compute with layers: wrap the "
-            "computation in a kerafront.layers.Lambda (in-memory) or a custom Layer with "
-            "compute_output_shape.")
-
-    def __bool__(self):
-        raise TypeError(f"{self!r} is symbolic and has no truth value; use layers to compute with it.")
-
-    def __hash__(self):
-        return id(self)
-
-    def __eq__(self, other):
-        return self is other
 
 
 def is_symbolic(structure):
@@ -106,3 +76,25 @@ def map_shapes(fn, shapes):
     if isinstance(shapes, dict):
         return {k: map_shapes(fn, v) for k, v in shapes.items()}
     return type(shapes)(map_shapes(fn, s) for s in shapes)
+
+
+def _binary(op, reflected=False):
+    """The operator method computing ``tensor <op> other`` (``other <op> tensor`` when reflected)."""
+    if reflected:
+        def method(self, other):
+            return op(other, self)
+    else:
+        def method(self, other):
+            return op(self, other)
+    return method
+
+
+for _name, _op in [("add", ops.add), ("sub", ops.subtract), ("mul", ops.multiply), ("truediv", ops.divide),
+                   ("floordiv", ops.floor_divide), ("mod", ops.mod), ("pow", ops.power), ("matmul", ops.matmul)]:
+    setattr(KerasTensor, f"__{_name}__", _binary(_op))
+    setattr(KerasTensor, f"__r{_name}__", _binary(_op, reflected=True))
+for _name, _op in [("lt", ops.less), ("le", ops.less_equal), ("gt", ops.greater), ("ge", ops.greater_equal)]:
+    setattr(KerasTensor, f"__{_name}__", _binary(_op))
+KerasTensor.__neg__ = lambda self: ops.negative(self)
+KerasTensor.__abs__ = lambda self: ops.abs(self)
+KerasTensor.__getitem__ = _getitem

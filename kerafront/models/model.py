@@ -11,7 +11,6 @@ Three ways to make one, as in Keras:
 from kerafront.layers.layer import Layer
 from kerafront.layers.symbolic import KerasTensor, map_shapes
 from kerafront.training.trainer import Trainer
-from kerafront.variables import StatelessScope
 
 
 def _is_functional_call(args, kwargs):
@@ -54,32 +53,12 @@ class Model(Trainer, Layer):
     def build(self, input_shape=None):
         """Build a subclassed model for inputs of ``input_shape`` (batch axis included, may be None).
 
-        Runs ``call`` on symbolic inputs (only shape inference). When ``call`` computes with
-        ``kerafront.ops`` directly, which symbolic tensors cannot feed, ``call`` runs once on zeros
-        of that shape (``None`` dims as 1) with variable updates discarded.
+        Runs ``call`` on symbolic inputs of that shape: its layers build and its ops infer shapes
+        (``kerafront.ops._symbolic``); no kernel runs and no variable changes.
         """
         if input_shape is None:
             raise ValueError(f'Model "{self.name}".build needs an input_shape, e.g. model.build((None, 4)).')
-        symbolic = map_shapes(lambda s: KerasTensor(s, self.dtype), input_shape)
-        try:
-            self.call(symbolic)
-        except TypeError:
-            from kerafront import ops
-            zeros = map_shapes(lambda s: ops.zeros(tuple(1 if d is None else d for d in s), dtype=self.dtype),
-                               input_shape)
-            with StatelessScope():
-                self.call(zeros)
-
-    def compute_output_spec(self, inputs, *args, **kwargs):
-        """Symbolic outputs of a subclassed model: its own ``compute_output_shape`` when defined,
-        else ``call`` run on the symbolic inputs (its layers infer shapes; no kernel runs)."""
-        if type(self).compute_output_shape is not Layer.compute_output_shape:
-            return super().compute_output_spec(inputs, *args, **kwargs)
-        try:
-            return self.call(inputs, *args, **kwargs)
-        except TypeError as error:
-            raise TypeError(f'Model "{self.name}" cannot infer its output shape from symbolic inputs: {error} '
-                            "Define compute_output_shape(self, input_shape) on the model.") from error
+        self._trace_call(map_shapes(lambda s: KerasTensor(s, self.dtype), input_shape))
 
     # ------------------------------------------------------------------------------------------
     # Introspection

@@ -8,8 +8,9 @@
 * ``call(inputs, training=None, mask=None)`` computes; ``training``/``mask`` may be left out of the
   signature, ``__call__`` passes them only when accepted. A nested layer called without
   ``training=`` inherits the outer call's value.
-* ``compute_output_shape(input_shape)`` gives output shapes without computing. The functional API
-  and ``summary()`` use it; it never runs a backend kernel.
+* ``compute_output_shape(input_shape)`` (optional) gives output shapes without computing. Without
+  it, the functional API, ``Sequential`` and ``summary()`` run ``call`` on symbolic tensors, whose
+  ops compute only shapes and dtypes (``kerafront/ops/_symbolic``); neither runs a backend kernel.
 * ``get_config()`` returns JSON-able constructor arguments; ``from_config(config)`` is
   ``cls(**config)``.
 

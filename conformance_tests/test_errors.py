@@ -1,5 +1,6 @@
 """Level 6: the same bad input raises the same kerafront error type on every backend, with a
-message that names the op (spec: ValueError/TypeError raised before the framework sees it)."""
+message that names the op (spec: ValueError/TypeError raised before the framework sees it;
+IndexError for out-of-range gather indices, with one message everywhere)."""
 
 import numpy as np
 import pytest
@@ -11,6 +12,10 @@ from conformance_tests import harness
 
 def _ones(ops, shape):
     return ops.convert_to_tensor(np.ones(shape, "float32"))
+
+
+def _ints(ops, values):
+    return ops.convert_to_tensor(np.array(values, "int32"))
 
 
 # id -> (op name the message must contain, extra text it must contain, call(ops))
@@ -121,11 +126,42 @@ def test_error(backend, name):
         f"{type(reference).__name__} ({message!r})")
 
 
-def test_take_out_of_range_raises_naming_take(backend):
-    """spec: out-of-range indices raise where the backend can tell eagerly. The error type is not
-    fixed across backends yet (IndexError or ValueError), so this checks only that it names the op."""
-    with kerafront.backend_scope(backend):
-        ops = kerafront.ops
-        with pytest.raises((IndexError, ValueError)) as info:
-            ops.take(_ones(ops, (3,)), ops.convert_to_tensor(np.array([3], "int32")))
-    assert "take" in str(info.value), f"backend {backend}: message does not name take: {str(info.value)!r}"
+# Gather indices out of range (spec ``take``): IndexError with spec_rules.index_error's message, the same text on
+# every backend. id -> (text the message must contain, call(ops)). Values, not shapes: no symbolic counterpart.
+INDEX_ERROR_CASES = {
+    "take_index_above_range": ("axis 0 of size 3 (x has shape (3,)): indices must be in [-3, 3), got "
+                               "indices from 0 to 3.", lambda ops: ops.take(_ones(ops, (3,)), _ints(ops, [0, 3]),
+                                                                            axis=0)),
+    "take_index_below_range": ("axis 1 of size 3 (x has shape (2, 3)): indices must be in [-3, 3), got "
+                               "indices from -4 to 1.", lambda ops: ops.take(_ones(ops, (2, 3)), _ints(ops, [1, -4]),
+                                                                             axis=1)),
+    "take_flattened_index_above_range": ("the flattened tensor of size 6 (x has shape (2, 3))",
+                                         lambda ops: ops.take(_ones(ops, (2, 3)), _ints(ops, [[6]]))),
+    "take_numpy_index_below_range": ("got indices from -5 to -5.", lambda ops: ops.take(
+        _ones(ops, (4, 2)), np.array([-5]), axis=0)),
+    "take_along_axis_index_above_range": ("axis 1 of size 3 (x has shape (2, 3)): indices must "
+                                          "be in [-3, 3), got indices from 0 to 3.", lambda ops: ops.take_along_axis(
+                                              _ones(ops, (2, 3)), _ints(ops, [[3], [0]]), axis=1)),
+    "take_along_axis_index_below_range": ("axis 0 of size 2 (x has shape (2, 3)): indices must "
+                                          "be in [-2, 2), got indices from -3 to 0.", lambda ops: ops.take_along_axis(
+                                              _ones(ops, (2, 3)), _ints(ops, [[0, -3, 0]]), axis=0)),
+    "take_along_axis_flattened_index_below_range": ("the flattened tensor of size 6",
+                                                    lambda ops: ops.take_along_axis(_ones(ops, (2, 3)),
+                                                                                    _ints(ops, [-7]))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INDEX_ERROR_CASES))
+def test_index_error(backend, name):
+    detail, call = INDEX_ERROR_CASES[name]
+    messages = {}
+    for which in (harness.REFERENCE, backend):
+        with kerafront.backend_scope(which):
+            with pytest.raises(IndexError) as info:
+                call(kerafront.ops)
+        messages[which] = str(info.value)
+    assert messages[backend].startswith(("take: ", "take_along_axis: ")), messages[backend]
+    assert detail in messages[backend], f"backend {backend}, index case {name}: {messages[backend]!r} lacks {detail!r}"
+    assert messages[backend] == messages[harness.REFERENCE], (
+        f"backend {backend}, index case {name}: {messages[backend]!r}, the reference says "
+        f"{messages[harness.REFERENCE]!r}")

@@ -480,15 +480,26 @@ def slice(x, start_indices, shape):
 
 @primitive("shape")
 def take(x, indices, axis=None):
-    """Gather ``x`` along ``axis`` at integer ``indices`` (flattened when None); gradient scatters-adds.
+    """Gather ``x`` along ``axis`` at integer ``indices`` (flattened when None); gradient scatter-adds.
 
-    Negative indices count from the end; out-of-range indices raise where the backend can tell eagerly.
+    Shapes: ``x.shape[:axis] + indices.shape + x.shape[axis + 1:]`` (``indices.shape`` when None).
+    Indices lie in ``[-n, n)`` for an axis of size ``n``; negative ones count from the end.
+    Out-of-range indices raise ``IndexError`` (not ``ValueError``: what NumPy and Keras users expect
+    from indexing) with one message on every backend, ``kerafront.spec_rules.index_error``: the op,
+    the axis, its size, the shape of ``x`` and the least and greatest index received. Every eager
+    call checks; inside compiled functions the values are unknown when the check would run:
+    ``jax.jit`` fills the out-of-range positions (NaN for floats, the dtype's minimum for integers),
+    ``tf.function`` raises TensorFlow's ``InvalidArgumentError`` at run time on CPU (its GPU gather
+    gives zeros), and ``torch.compile`` leaves it to the compiled kernel.
     """
 
 
 @primitive("shape")
 def take_along_axis(x, indices, axis=None):
-    """NumPy's ``take_along_axis``; ``indices`` has the same rank as ``x``."""
+    """NumPy's ``take_along_axis``; ``indices`` has the same rank as ``x`` (flattened when ``axis`` is None).
+
+    Index range, negative indices and errors: as ``take``.
+    """
 
 
 @primitive("shape")

@@ -18,6 +18,8 @@ op's name and the arguments they received, and get plain Python values back:
 * ``check_output_padding(output_padding, strides, op)`` -> tuple or None.
 * ``broadcastable(shapes)`` -> bool; ``broadcast_error(op, shapes)`` -> the ``ValueError`` for operands
   whose shapes do not broadcast (backends raise it from their kernel's own error: no cost when shapes fit).
+* ``index_error(op, low, high, size, axis, shape)`` -> the ``IndexError`` for gather indices outside
+  ``[-size, size)`` (``take``, ``take_along_axis``), given the least and greatest index received.
 
 Results are cached where the arguments are hashable: these run on every op call.
 """
@@ -30,7 +32,7 @@ from kerafront.config import state
 
 __all__ = ["normalize_axis", "single_axis", "squeeze_axes", "spatial_tuple", "padding_mode", "channels_first",
            "check_spatial_rank", "window_geometry", "transpose_geometry", "check_output_padding",
-           "broadcastable", "broadcast_error"]
+           "broadcastable", "broadcast_error", "index_error"]
 
 _ALL_AXES = tuple(tuple(range(n)) for n in range(33))
 
@@ -251,3 +253,13 @@ def broadcast_error(op, shapes):
     listed = ", ".join(str(tuple(shape)) for shape in shapes)
     return ValueError(f"{op}: shapes {listed} do not broadcast together (each dim must be equal, or 1 in all but "
                       f"one operand); reshape or expand_dims an operand.")
+
+
+def index_error(op, low, high, size, axis, shape):
+    """The ``IndexError`` for indices of ``op`` from ``low`` to ``high`` that leave ``[-size, size)``.
+
+    ``axis`` is the gathered axis of ``x`` (``None``: ``x`` flattened), ``shape`` the shape of ``x``.
+    """
+    where = "the flattened tensor" if axis is None else f"axis {axis}"
+    return IndexError(f"{op}: index out of range for {where} of size {size} (x has shape {tuple(shape)}): "
+                      f"indices must be in [{-size}, {size}), got indices from {int(low)} to {int(high)}.")

@@ -2,8 +2,11 @@
 
 Shape checks run in Python on static shapes (also while tracing under ``jax.jit``), so bad
 arguments raise kerafront's ``ValueError`` instead of a JAX traceback. Gather indices are
-normalised to int32 with negative values counted from the end; out-of-range indices raise when
-the indices are concrete (NumPy, Python or an eager array) and are clamped inside a traced function.
+normalised to int32 with negative values counted from the end; out-of-range indices raise
+``spec_rules.index_error`` when the indices are concrete (NumPy or Python indices are checked on the
+host, an eager array with one min/max reduction) and fill their positions inside a traced function
+(NaN for floats, the dtype's minimum for integers: ``mode="fill"``), so a jitted step that gathers
+with a bad index gives NaN rather than a neighbour's value.
 """
 
 import builtins
@@ -15,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from kerafront.spec_rules import normalize_axis, single_axis, squeeze_axes
+from kerafront.spec_rules import index_error, normalize_axis, single_axis, squeeze_axes
 
 from kerafront_jax._convert import promote_all, tensor
 
@@ -180,44 +183,50 @@ def _indices(indices, op):
     return array.astype(np.int32)
 
 
-def _check_bounds(indices, size, op, shape):
-    """Raise for indices outside ``[-size, size)`` when they are concrete."""
-    if isinstance(indices, jax.core.Tracer):
+@jax.jit
+def _bounds(indices):
+    return jnp.stack([jnp.min(indices), jnp.max(indices)])
+
+
+def _check_bounds(op, indices, size, axis, shape):
+    """Raise for indices outside ``[-size, size)`` when they are concrete (not while tracing)."""
+    if isinstance(indices, jax.core.Tracer) or not indices.size:
         return
-    host = np.asarray(indices)
-    if host.size and (host.min() < -size or host.max() >= size):
-        raise ValueError(f"{op}: index out of range for an axis of size {size} (tensor shape {shape}); "
-                         f"received indices in [{host.min()}, {host.max()}].")
+    low, high = (indices.min(), indices.max()) if isinstance(indices, np.ndarray) else _bounds(indices).tolist()
+    if low < -size or high >= size:
+        raise index_error(op, low, high, size, axis, shape)
 
 
 def take(x, indices, axis=None):
     x = tensor(x)
+    shape, named_axis = tuple(x.shape), axis
     indices = _indices(indices, "take")
     if axis is None:
         x, axis = x.reshape(-1), 0
-    axis = single_axis(axis, x.ndim, "take")
-    size = x.shape[axis]
-    _check_bounds(indices, size, "take", tuple(x.shape))
+    else:
+        axis = named_axis = single_axis(axis, x.ndim, "take")
+    _check_bounds("take", indices, x.shape[axis], named_axis, shape)
     return _take(x, indices, axis)
 
 
 @functools.partial(jax.jit, static_argnums=2)
 def _take(x, indices, axis):
-    indices = jnp.where(indices < 0, indices + x.shape[axis], indices)
-    return jnp.take(x, indices, axis=axis, mode="clip")
+    return jnp.take(x, indices, axis=axis, mode="fill")
 
 
 def take_along_axis(x, indices, axis=None):
     x = tensor(x)
+    shape, named_axis = tuple(x.shape), axis
     indices = _indices(indices, "take_along_axis")
     if axis is None:
         x, indices, axis = x.reshape(-1), indices.reshape(-1), 0
     if indices.ndim != x.ndim:
         raise ValueError(f"take_along_axis: indices need the rank of x: x {tuple(x.shape)}, "
                          f"indices {tuple(indices.shape)}.")
-    axis = single_axis(axis, x.ndim, "take_along_axis")
-    _check_bounds(indices, x.shape[axis], "take_along_axis", tuple(x.shape))
-    return jnp.take_along_axis(x, jnp.asarray(indices), axis=axis, mode="clip", wrap_negative_indices=True)
+    if named_axis is not None:
+        axis = named_axis = single_axis(axis, x.ndim, "take_along_axis")
+    _check_bounds("take_along_axis", indices, x.shape[axis], named_axis, shape)
+    return jnp.take_along_axis(x, jnp.asarray(indices), axis=axis, mode="fill")
 
 
 def scatter(indices, values, shape):

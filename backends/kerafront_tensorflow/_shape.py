@@ -3,6 +3,10 @@
 Shape errors are checked in Python on static shapes (dimensions unknown while tracing are skipped)
 so that bad input raises ``ValueError`` naming the op and the shapes instead of an
 ``InvalidArgumentError`` from a kernel; axes are normalised by ``kerafront.spec_rules``.
+
+Gather indices out of ``[-size, size)`` raise ``spec_rules.index_error`` when they are eager (read
+once on the host: one min/max there). In a ``tf.function`` graph they are unknown until run time,
+where ``tf.gather`` raises ``InvalidArgumentError`` on CPU and yields zeros on GPU (TensorFlow's rule).
 """
 
 import builtins
@@ -10,7 +14,7 @@ import math
 
 import numpy as np
 
-from kerafront.spec_rules import normalize_axis, single_axis, squeeze_axes
+from kerafront.spec_rules import index_error, normalize_axis, single_axis, squeeze_axes
 from kerafront_tensorflow._convert import as_tensor, operands, static_shape
 from kerafront_tensorflow._creation import convert_to_tensor
 from kerafront_tensorflow._tf import Tensor, tf
@@ -199,45 +203,51 @@ def slice(x, start_indices, shape):
     return tf.slice(x, list(start_indices), list(shape))
 
 
-def _indices(op, indices, size):
-    """int32 indices with negatives wrapped; eager indices out of ``[-size, size)`` raise ValueError."""
+def _indices(op, indices, size, axis, shape):
+    """int32 indices with negatives wrapped; eager indices out of ``[-size, size)`` raise ``index_error``
+    (``axis`` and ``shape``: the axis and shape of ``x`` the caller gave, for the message)."""
+    tensor = None
     if isinstance(indices, Tensor):
         if indices.dtype.is_floating or indices.dtype is tf.bool:
             raise TypeError(f"{op}: indices must be integers, got dtype {indices.dtype.name}.")
-        if hasattr(indices, "numpy") and size is not None:
-            indices = indices.numpy()
-        else:
+        if not hasattr(indices, "numpy") or size is None:
             indices = tf.cast(indices, tf.int32)
-            if size is None:
-                return indices
-            return tf.where(indices < 0, indices + size, indices)
+            return indices if size is None else tf.where(indices < 0, indices + size, indices)
+        tensor, indices = indices, indices.numpy()
     array = np.asarray(indices)
     if array.dtype.kind not in "iu":
         raise TypeError(f"{op}: indices must be integers, got dtype {array.dtype}.")
-    if size is not None and array.size and (array.min() < -size or array.max() >= size):
-        raise ValueError(f"{op}: index out of range for axis of size {size} "
-                         f"(got indices in [{array.min()}, {array.max()}]).")
-    if size is not None:
-        array = np.where(array < 0, array + size, array)
-    return tf.constant(array.astype(np.int32))
+    if size is None or not array.size:
+        return tf.constant(array.astype(np.int32)) if tensor is None else tf.cast(tensor, tf.int32)
+    low, high = array.min(), array.max()
+    if low < -size or high >= size:
+        raise index_error(op, low, high, size, axis, shape)
+    if low < 0:
+        return tf.constant(np.where(array < 0, array + size, array).astype(np.int32))
+    return tf.constant(array.astype(np.int32)) if tensor is None else tf.cast(tensor, tf.int32)
 
 
 def take(x, indices, axis=None):
     x = as_tensor(x)
+    shape, named_axis = static_shape(x), axis
     if axis is None:
         x, axis = tf.reshape(x, [-1]), 0
-    axis = single_axis(axis, x.shape.rank, "take")
-    return tf.gather(x, _indices("take", indices, static_shape(x)[axis]), axis=axis)
+    else:
+        axis = named_axis = single_axis(axis, x.shape.rank, "take")
+    return tf.gather(x, _indices("take", indices, static_shape(x)[axis], named_axis, shape), axis=axis)
 
 
 def take_along_axis(x, indices, axis=None):
     """NumPy's ``take_along_axis``: the non-``axis`` dims of ``x`` and ``indices`` broadcast."""
     x = as_tensor(x)
+    shape, named_axis = static_shape(x), axis
     if axis is None:
         x, axis = tf.reshape(x, [-1]), 0
     rank = x.shape.rank
     axis = single_axis(axis, rank, "take_along_axis")
-    indices = _indices("take_along_axis", indices, static_shape(x)[axis])
+    if named_axis is not None:
+        named_axis = axis
+    indices = _indices("take_along_axis", indices, static_shape(x)[axis], named_axis, shape)
     if indices.shape.rank != rank:
         raise ValueError(f"take_along_axis: indices must have the rank of x ({rank}), got shape "
                          f"{static_shape(indices)} for x of shape {static_shape(x)}.")

@@ -4,9 +4,13 @@ Axes are normalised by ``kerafront.spec_rules`` (the NumPy reference's messages)
 
 torch raises ``RuntimeError`` for bad shapes; these wrappers re-raise ``ValueError`` naming the op
 and the shapes. The checks sit in ``except`` clauses, so the valid-input path costs nothing extra.
-Gathers accept negative indices (counted from the end) and raise ``IndexError`` out of range, as
-NumPy does. Sorting is stable everywhere; ``top_k`` is a stable descending sort, so equal values
-keep the lower index first.
+Gathers accept negative indices (counted from the end) and raise ``spec_rules.index_error`` (an
+``IndexError``) out of range, as NumPy does: torch's own kernels do not all check (``take_along_dim``
+wraps silently on CPU; CUDA kernels fail with a device-side assert that ends the process's CUDA use),
+so ``_gather_index`` checks first with one min/max: on the host for NumPy or Python indices, with one
+device-to-host copy of two numbers for tensors (skipped while ``torch.compile`` traces).
+Sorting is stable everywhere; ``top_k`` is a stable descending sort, so equal values keep the
+lower index first.
 """
 
 import builtins
@@ -16,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from kerafront.spec_rules import normalize_axis, single_axis, squeeze_axes
+from kerafront.spec_rules import index_error, normalize_axis, single_axis, squeeze_axes
 
 from kerafront_torch._convert import Tensor, as_tensor, promote_all
 
@@ -172,45 +176,66 @@ def slice(x, start_indices, shape):
     return x[tuple(builtins.slice(s, s + int(n)) for s, n in zip(starts, shape))]
 
 
-def _indices(indices, device, size):
-    """Integer indices -> int64 tensor on ``device`` with negatives wrapped by ``size``."""
-    index = as_tensor(indices, device)
-    if index.is_floating_point() or index.dtype is torch.bool:
-        raise TypeError(f"take: indices must be integers, got dtype {str(index.dtype).replace('torch.', '')}.")
-    if index.dtype is not torch.uint8:
-        index = torch.where(index < 0, index + size, index)
-    return index
+def _gather_index(op, indices, x, axis, named_axis, shape):
+    """Integer ``indices`` -> an index tensor on ``x``'s device, checked against ``x.shape[axis]`` and
+    with negatives counted from the end (``named_axis`` and ``shape``: the axis and shape the caller
+    gave, for the message)."""
+    size = x.shape[axis]
+    if not isinstance(indices, (Tensor, np.ndarray, np.generic, list, tuple, int)):
+        indices = as_tensor(indices, x.device)  # a Variable
+    if not isinstance(indices, Tensor):
+        host = np.asarray(indices)
+        if host.dtype.kind not in "iu":
+            if host.size:
+                raise TypeError(f"{op}: indices must be integers, got dtype {host.dtype}.")
+            host = host.astype(np.int64)
+        if host.size and (host.min() < -size or host.max() >= size):
+            raise index_error(op, host.min(), host.max(), size, named_axis, shape)
+        if host.size and host.min() < 0:
+            host = np.where(host < 0, host + size, host)
+        return as_tensor(host if host.dtype in (np.int32, np.int64) else host.astype(np.int64), x.device)
+    if indices.is_floating_point() or indices.is_complex() or indices.dtype is torch.bool:
+        raise TypeError(f"{op}: indices must be integers, got dtype {str(indices.dtype).replace('torch.', '')}.")
+    index = indices if indices.device == x.device else indices.to(x.device)
+    if index.dtype not in (torch.int32, torch.int64):
+        index = index.to(torch.int64)
+    if torch.compiler.is_compiling() or index.numel() == 0:
+        return torch.where(index < 0, index + size, index)
+    low, high = torch.stack(torch.aminmax(index)).tolist()
+    if low < -size or high >= size:
+        raise index_error(op, low, high, size, named_axis, shape)
+    return torch.where(index < 0, index + size, index) if low < 0 else index
 
 
 def take(x, indices, axis=None):
     x = as_tensor(x)
+    shape, named_axis = tuple(x.shape), axis
     if axis is None:
         x, axis = x.reshape(-1), 0
-    axis = single_axis(axis, x.ndim, "take")
-    index = _indices(indices, x.device, x.shape[axis])
-    try:
-        out = torch.index_select(x, axis, index.reshape(-1))
-    except (IndexError, RuntimeError) as error:
-        raise IndexError(f"take: an index is out of range for axis {axis} of size {x.shape[axis]} "
-                         f"({error}).") from None
+    else:
+        axis = named_axis = single_axis(axis, x.ndim, "take")
+    index = _gather_index("take", indices, x, axis, named_axis, shape)
+    out = torch.index_select(x, axis, index.reshape(-1))
     return out.reshape(tuple(x.shape[:axis]) + tuple(index.shape) + tuple(x.shape[axis + 1:]))
 
 
 def take_along_axis(x, indices, axis=None):
     x = as_tensor(x)
+    shape, named_axis = tuple(x.shape), axis
     if axis is None:
         x, axis = x.reshape(-1), 0
-        indices = as_tensor(indices, x.device).reshape(-1)
-    axis = single_axis(axis, x.ndim, "take_along_axis")
-    index = _indices(indices, x.device, x.shape[axis])
+        indices = indices.reshape(-1) if isinstance(indices, Tensor) else np.reshape(indices, -1)
+    else:
+        axis = named_axis = single_axis(axis, x.ndim, "take_along_axis")
+    index = _gather_index("take_along_axis", indices, x, axis, named_axis, shape)
     if index.ndim != x.ndim:
         raise ValueError(f"take_along_axis: indices of shape {tuple(index.shape)} must have the rank of x, "
                          f"shape {tuple(x.shape)}.")
     try:
         return torch.take_along_dim(x, index.to(torch.int64), dim=axis)
-    except (IndexError, RuntimeError) as error:
-        raise IndexError(f"take_along_axis: indices of shape {tuple(index.shape)} do not fit x of shape "
-                         f"{tuple(x.shape)} along axis {axis}: {error}") from None
+    except RuntimeError as error:
+        raise ValueError(f"take_along_axis: indices of shape {tuple(index.shape)} do not broadcast with x of "
+                         f"shape {tuple(x.shape)} outside axis {axis}: {error}") from None
 
 
 def scatter(indices, values, shape):

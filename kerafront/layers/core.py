@@ -1,5 +1,7 @@
 """Core layers: Dense, Activation, Embedding."""
 
+import numpy as np
+
 from kerafront import activations, constraints, initializers, ops, regularizers
 from kerafront.layers._kernel_bias import KernelBiasMixin
 from kerafront.layers.input_spec import InputSpec
@@ -79,8 +81,10 @@ class Embedding(Layer):
 
     Shapes: inputs ``(...)`` integers in ``[0, input_dim)`` -> outputs ``(..., output_dim)``;
     ``embeddings`` ``(input_dim, output_dim)``, initialised uniform in [-0.05, 0.05] (Keras's
-    ``"uniform"``). ``mask_zero=True`` makes ``compute_mask`` report id 0 as padding; no layer in
-    kerafront consumes masks yet, so it only serves custom layers that ask for it.
+    ``"uniform"``). Other ids (-1 included: it is not the last row) raise ``ValueError`` naming the
+    layer in eager calls, through ``ops.take``'s bounds check; a jitted JAX step gets NaN rows.
+    ``mask_zero=True`` makes ``compute_mask`` report id 0 as padding; no layer in kerafront consumes
+    masks yet, so it only serves custom layers that ask for it.
     """
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
@@ -100,9 +104,14 @@ class Embedding(Layer):
                                           constraint=self.embeddings_constraint, name="embeddings")
 
     def call(self, inputs):
-        if ops.dtype(inputs) not in ("int32", "int64"):
-            inputs = ops.cast(inputs, "int32")
-        return ops.take(self.embeddings, inputs, axis=0)
+        ids = inputs if ops.dtype(inputs) in ("int32", "int64") else ops.cast(inputs, "int32")
+        try:
+            return ops.take(self.embeddings, ops.where(ops.less(ids, 0), self.input_dim, ids), axis=0)
+        except IndexError:
+            held = np.asarray(ops.convert_to_numpy(ids))
+            raise ValueError(f'Embedding layer "{self.name}": ids must be in [0, {self.input_dim}) (input_dim='
+                             f"{self.input_dim}), got ids from {held.min()} to {held.max()}. Raise input_dim to "
+                             "cover every id, or map unknown ids to a reserved one.") from None
 
     def compute_mask(self, inputs, mask=None):
         """``inputs != 0`` when ``mask_zero``, else ``None``."""

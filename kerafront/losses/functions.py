@@ -10,6 +10,8 @@ crossentropies reduce the class ``axis``. ``y_true`` is cast to ``y_pred``'s flo
 import math
 import warnings
 
+import numpy as np
+
 from kerafront import config, ops
 from kerafront.losses.loss import as_tensor, float_tensor, squeeze_or_expand_to_same_rank
 
@@ -143,13 +145,40 @@ def check_sparse_targets(where, t_shape, p_shape, axis=-1):
                          f"got y_true {original} for y_pred {p_shape}.")
 
 
+def sparse_class_ids(where, y_true, num_classes, loss=False):
+    """``y_true`` as int32 class ids in ``[0, num_classes)``; others raise ``ValueError`` naming ``where``.
+
+    The ids are gathered from ``arange(num_classes)``: the identity for valid ids, and ``take``'s own
+    bounds check for the rest (eager on every backend, see ``kerafront.spec.take``), after negative
+    ids are moved out of range so that -1 is not read as the last class. Cost: one elementwise
+    select and one gather of the ids. Inside compiled functions nothing can raise (a jitted JAX step
+    gets the integer fill value, hence NaN losses); ``kerafront.losses.validate_targets`` checks NumPy
+    targets on the host. ``loss``: the message points to ``ignore_class`` for negative ids.
+    """
+    ids = ops.cast(y_true, "int32")
+    if not isinstance(num_classes, int):
+        return ids
+    try:
+        return ops.take(ops.arange(num_classes, dtype="int32"), ops.where(ops.less(ids, 0), num_classes, ids))
+    except IndexError:
+        held = np.asarray(ops.convert_to_numpy(ids))
+        low, high = held.min(), held.max()
+        hint = ""
+        if low < 0:
+            hint = " Negative ids do not count from the end" + (
+                f"; pass ignore_class={low} to skip such entries." if loss else ".")
+        raise ValueError(f"{where}: class ids must be in [0, {num_classes}) for y_pred with {num_classes} classes, "
+                         f"but y_true holds values from {low} to {high}. Check the labels or the last layer's "
+                         f"units.{hint}") from None
+
+
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
     """Crossentropy with integer class ids.
 
     ``y_pred``: ``(..., num_classes)``; ``y_true``: ``(...)`` or ``(..., 1)`` integer ids; returns
     ``(...)``. Entries whose label equals ``ignore_class`` get loss 0 (the class form also leaves
-    them out of the mean). Ids outside ``[0, num_classes)`` cannot be checked inside compiled code;
-    ``kerafront.losses.validate_targets`` checks NumPy targets eagerly.
+    them out of the mean). Other ids must lie in ``[0, num_classes)``: eager calls raise
+    ``ValueError`` otherwise (``sparse_class_ids``); inside compiled code see ``sparse_class_ids``.
     """
     y_pred = float_tensor(y_pred)
     y_true = as_tensor(y_true)
@@ -160,8 +189,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     if ignore_class is not None:
         valid = ops.not_equal(y_true, ignore_class)
         y_true = ops.where(valid, y_true, ops.zeros_like(y_true))
-    losses = ops.sparse_categorical_crossentropy(ops.cast(y_true, "int32"), y_pred, from_logits=from_logits,
-                                                 axis=axis)
+    ids = sparse_class_ids("sparse_categorical_crossentropy", y_true, ops.shape(y_pred)[axis], loss=True)
+    losses = ops.sparse_categorical_crossentropy(ids, y_pred, from_logits=from_logits, axis=axis)
     if valid is not None:
         losses = ops.where(valid, losses, ops.zeros_like(losses))
     return losses

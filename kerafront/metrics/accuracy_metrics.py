@@ -4,6 +4,7 @@ Every function returns float matches (1.0 or 0.0) of shape ``(batch, ...)`` with
 """
 
 from kerafront import config, ops
+from kerafront.losses.functions import sparse_class_ids
 from kerafront.losses.loss import as_tensor, float_tensor, squeeze_or_expand_to_same_rank
 from kerafront.metrics.reduction import MeanMetricWrapper
 
@@ -41,17 +42,23 @@ def categorical_accuracy(y_true, y_pred):
     return _matches(ops.equal(ops.argmax(y_true, axis=-1), ops.argmax(y_pred, axis=-1)))
 
 
-def _class_ids(y_true, y_pred):
+def _class_ids(where, y_true, y_pred):
+    """int32 ids in ``[0, num_classes)``; eager calls raise ``ValueError`` naming ``where`` for others."""
     y_true = as_tensor(y_true)
     if ops.ndim(y_true) == ops.ndim(y_pred) and ops.shape(y_true)[-1] == 1:
         y_true = ops.squeeze(y_true, axis=-1)
-    return ops.cast(y_true, "int32")
+    return sparse_class_ids(where, y_true, ops.shape(y_pred)[-1])
 
 
 def sparse_categorical_accuracy(y_true, y_pred):
-    """1 where the integer id ``y_true`` (``(batch,)`` or ``(batch, 1)``) equals ``argmax(y_pred)``."""
+    """1 where the integer id ``y_true`` (``(batch,)`` or ``(batch, 1)``) equals ``argmax(y_pred)``.
+
+    Ids outside ``[0, num_classes)`` (-1 included) raise ``ValueError`` in eager calls (Keras counts them
+    as misses).
+    """
     y_pred = as_tensor(y_pred)
-    return _matches(ops.equal(_class_ids(y_true, y_pred), ops.argmax(y_pred, axis=-1)))
+    ids = _class_ids("sparse_categorical_accuracy", y_true, y_pred)
+    return _matches(ops.equal(ids, ops.argmax(y_pred, axis=-1)))
 
 
 def in_top_k(targets, predictions, k):
@@ -75,7 +82,7 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
     """1 where the integer id ``y_true`` is among the ``k`` top scores of ``y_pred``."""
     y_pred = as_tensor(y_pred)
-    return _matches(in_top_k(_class_ids(y_true, y_pred), y_pred, k))
+    return _matches(in_top_k(_class_ids("sparse_top_k_categorical_accuracy", y_true, y_pred), y_pred, k))
 
 
 class Accuracy(MeanMetricWrapper):

@@ -242,61 +242,109 @@ def _is_ref(x):
 
 
 def _rebuild(cls, config):
-    """Recreate layers, replay their calls on symbolic tensors, and make the model."""
+    """Recreate layers, replay their calls on symbolic tensors, and make the model.
+
+    A tensor reference is ``[layer_name, node_index, tensor_index]``: output ``tensor_index`` of the
+    layer's call number ``node_index`` in the config. A malformed or dangling reference raises
+    ``ValueError`` naming the node that holds it and the reference (shortened by ``_shown``).
+    """
     for key in ("name", "layers", "input_layers", "output_layers"):
         if key not in config:
             raise ValueError(f"Functional.from_config: the config lacks {key!r} (keys: {sorted(config)}).")
-    layers, created, pending = {}, {}, []
+    layers, created, node_counts, pending = {}, {}, {}, []
     for entry in config["layers"]:
         layer = serialization.deserialize({"class_name": entry["class_name"], "config": entry["config"]})
-        layers[entry["name"]] = layer
-        created[entry["name"]] = [layer.output_tensor] if isinstance(layer, InputLayer) else []
-        pending.extend((entry["name"], node) for node in entry.get("inbound_nodes", []))
+        name = entry["name"]
+        nodes = entry.get("inbound_nodes", [])
+        if not isinstance(nodes, list) or not all(
+                isinstance(n, dict) and isinstance(n.get("args"), list) and isinstance(n.get("kwargs", {}), dict)
+                for n in nodes):
+            raise ValueError(f"Functional.from_config: layer {name!r} has malformed inbound_nodes {_shown(nodes)}; expected "
+                             'a list of {"args": [...], "kwargs": {...}}.')
+        layers[name] = layer
+        created[name] = [layer.output_tensor] if isinstance(layer, InputLayer) else []
+        node_counts[name] = len(created[name]) or len(nodes)
+        pending.extend((name, index, node) for index, node in enumerate(nodes))
 
-    def resolve(x):
+    def resolve(x, where):
         if not _is_ref(x):
             return x
-        name, node_index, tensor_index = x["__keras_tensor__"]
+        name, node_index, tensor_index = _check_ref(x["__keras_tensor__"], where)
         if name not in created:
-            raise ValueError(f"Functional.from_config: a node reads from unknown layer {name!r}.")
-        outputs = created[name]
-        if node_index >= len(outputs):
-            raise LookupError(name)
-        return tree.flatten(outputs[node_index])[0][tensor_index]
+            raise ValueError(f"Functional.from_config: {where} reads from layer {name!r}, which is not in the "
+                             f"config's layers (reference {_shown(x['__keras_tensor__'])}).")
+        if node_index >= node_counts[name]:
+            raise ValueError(f"Functional.from_config: {where} reads node {node_index} of layer {name!r}, which has "
+                             f"{node_counts[name]} node(s) (reference {_shown(x['__keras_tensor__'])}).")
+        if node_index >= len(created[name]):
+            raise _NotYetBuilt(x["__keras_tensor__"])
+        outputs = tree.flatten(created[name][node_index])[0]
+        if tensor_index >= len(outputs):
+            raise ValueError(f"Functional.from_config: {where} reads output {tensor_index} of layer {name!r}, whose "
+                             f"node {node_index} has {len(outputs)} output(s) (reference {_shown(x['__keras_tensor__'])}).")
+        return outputs[tensor_index]
 
     while pending:
-        progress, remaining = False, []
-        blocked = set()
-        for name, node in pending:
+        progress, remaining, blocked = False, [], {}
+        for name, index, node in pending:
             if name in blocked:
-                remaining.append((name, node))
+                remaining.append((name, index, node))
+                continue
+            where = f"inbound node {index} of layer {name!r}"
+            try:
+                args = _resolve_refs(node["args"], lambda x: resolve(x, where))
+                kwargs = _resolve_refs(node.get("kwargs", {}), lambda x: resolve(x, where))
+            except _NotYetBuilt as waiting:
+                blocked[name] = waiting.args[0]
+                remaining.append((name, index, node))
                 continue
             try:
-                args = _resolve_refs(node["args"], resolve)
-                kwargs = _resolve_refs(node.get("kwargs", {}), resolve)
-            except LookupError:
-                blocked.add(name)
-                remaining.append((name, node))
-                continue
-            created[name].append(layers[name](*args, **kwargs))
+                created[name].append(layers[name](*args, **kwargs))
+            except TypeError as error:
+                raise ValueError(f"Functional.from_config: calling layer {name!r} on its inbound node {index} "
+                                 f"failed: {error}") from None
             progress = True
         if not progress:
-            raise ValueError("Functional.from_config: the layers' inbound nodes form a cycle or read tensors no "
-                             f"layer produces (stuck at layers {sorted(blocked)}).")
+            waits = ", ".join(f"{name!r} reads {_shown(ref)}" for name, ref in sorted(blocked.items()))
+            raise ValueError(f"Functional.from_config: the layers' inbound nodes form a cycle ({waits}).")
         pending = remaining
 
-    inputs = _resolve_refs(_as_refs(config["input_layers"]), resolve)
-    outputs = _resolve_refs(_as_refs(config["output_layers"]), resolve)
+    inputs = _resolve_refs(_as_refs(config["input_layers"], "input_layers"),
+                           lambda x: resolve(x, "input_layers"))
+    outputs = _resolve_refs(_as_refs(config["output_layers"], "output_layers"),
+                            lambda x: resolve(x, "output_layers"))
     return cls(inputs=inputs, outputs=outputs, name=config["name"], trainable=config.get("trainable", True))
 
 
-def _as_refs(structure):
+def _shown(value, limit=100):
+    """``repr(value)``, cut to ``limit`` characters (configs come from files)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+class _NotYetBuilt(Exception):
+    """A reference to a node that exists in the config but has not been replayed yet."""
+
+
+def _check_ref(triple, where):
+    """``[layer_name, node_index, tensor_index]`` with non-negative integer indices, or ``ValueError``."""
+    if not (isinstance(triple, (list, tuple)) and len(triple) == 3 and isinstance(triple[0], str)
+            and all(type(i) is int and i >= 0 for i in triple[1:])):
+        raise ValueError(f"Functional.from_config: {where} holds a malformed tensor reference {_shown(triple)}; expected "
+                         "[layer_name, node_index, tensor_index] with non-negative integer indices.")
+    return triple
+
+
+def _as_refs(structure, where):
     """``[name, node, index]`` triples (possibly in lists/dicts) -> ``{"__keras_tensor__": triple}`` refs."""
     if isinstance(structure, list) and len(structure) == 3 and isinstance(structure[0], str):
         return {"__keras_tensor__": structure}
     if isinstance(structure, dict):
-        return {k: _as_refs(v) for k, v in structure.items()}
-    return [_as_refs(s) for s in structure]
+        return {k: _as_refs(v, where) for k, v in structure.items()}
+    if isinstance(structure, list):
+        return [_as_refs(s, where) for s in structure]
+    raise ValueError(f"Functional.from_config: {where} holds {_shown(structure)} where a tensor reference "
+                     "[layer_name, node_index, tensor_index] (or a list or dict of them) belongs.")
 
 
 def _resolve_refs(structure, resolve):

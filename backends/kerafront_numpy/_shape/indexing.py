@@ -1,12 +1,13 @@
 """Gathers, scatters, sorting and indexing, with VJPs (gathers scatter-add their cotangent back).
 
 Index outputs (argsort, top_k indices) are int32. Integer index arrays may be negative (counting
-from the end); out-of-range indices raise ``IndexError`` naming the op.
+from the end); out-of-range indices raise ``spec_rules.index_error`` (an ``IndexError``), built from
+NumPy's own error, so valid indices cost no extra pass.
 """
 
 import numpy as np
 
-from kerafront.spec_rules import single_axis
+from kerafront.spec_rules import index_error, single_axis
 
 from kerafront_numpy._autodiff import Box, primitive, recording
 from kerafront_numpy._convert import input_array
@@ -47,9 +48,9 @@ def take(x, indices, axis=None):
         axis = single_axis(axis, x.ndim, "take")
     try:
         return np.take(x, indices, axis=axis)
-    except IndexError as error:
-        raise IndexError(f"take: index out of range for a tensor of shape {x.shape} along axis {axis}: "
-                         f"{error}") from None
+    except IndexError:
+        size = x.size if axis is None else x.shape[axis]
+        raise index_error("take", indices.min(), indices.max(), size, axis, x.shape) from None
 
 
 def _along_grid(indices, axis):
@@ -76,6 +77,7 @@ def _take_along_axis_vjp(g, out, x, indices, axis=None):
 def take_along_axis(x, indices, axis=None):
     """NumPy's ``take_along_axis`` (``indices`` has the rank of ``x``; flattened when axis is None)."""
     x = input_array(x)
+    shape, named_axis = x.shape, axis
     indices = _indices(indices, "take_along_axis")
     if axis is None:
         x = x.reshape(-1)
@@ -83,12 +85,14 @@ def take_along_axis(x, indices, axis=None):
     elif indices.ndim != x.ndim:
         raise ValueError(f"take_along_axis: indices must have the rank of x ({x.ndim}), got shape {indices.shape}.")
     else:
-        axis = single_axis(axis, x.ndim, "take_along_axis")
+        axis = named_axis = single_axis(axis, x.ndim, "take_along_axis")
     try:
         return np.take_along_axis(x, indices, axis=axis)
-    except IndexError as error:
-        raise IndexError(f"take_along_axis: index out of range for shape {x.shape} along axis {axis}: "
-                         f"{error}") from None
+    except IndexError:
+        if indices.size and (indices.min() < -x.shape[axis] or indices.max() >= x.shape[axis]):
+            raise index_error("take_along_axis", indices.min(), indices.max(), x.shape[axis], named_axis,
+                              shape) from None
+        raise
 
 
 def _scatter_vjp(g, out, indices, values, shape):

@@ -143,6 +143,17 @@ def _stateless_style(method):
     return len(params) == 2
 
 
+_TAKES_TRAINING = {}
+
+
+def _takes_training(cls):
+    """Whether ``cls.compute_loss`` accepts ``training`` (an override written before Keras 3.3 may not)."""
+    takes = _TAKES_TRAINING.get(cls)
+    if takes is None:
+        takes = _TAKES_TRAINING[cls] = "training" in inspect.signature(cls.compute_loss).parameters
+    return takes
+
+
 def _step_mode():
     hook = getattr(config.backend_module(), "step_mode", None)
     return "eager" if hook is None else hook()
@@ -258,7 +269,7 @@ class Trainer:
         return total
 
     def _call_compute_loss(self, x, y, y_pred, sample_weight, training):
-        if "training" in inspect.signature(self.compute_loss).parameters:
+        if _takes_training(type(self)):
             return self.compute_loss(x, y, y_pred, sample_weight, training=training)
         return self.compute_loss(x, y, y_pred, sample_weight)
 

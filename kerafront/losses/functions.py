@@ -7,7 +7,9 @@ crossentropies reduce the class ``axis``. ``y_true`` is cast to ``y_pred``'s flo
 (1e-7).
 """
 
+import contextlib
 import math
+import threading
 import warnings
 
 import numpy as np
@@ -145,6 +147,22 @@ def check_sparse_targets(where, t_shape, p_shape, axis=-1):
                          f"got y_true {original} for y_pred {p_shape}.")
 
 
+_host_checked = threading.local()
+
+
+@contextlib.contextmanager
+def targets_checked_on_host():
+    """While open, ``sparse_class_ids`` trusts its ids: the trainer opens it around a step whose
+    NumPy targets it has already checked on the host (``CompileLoss.validate`` on every batch), so
+    the step pays no device gather and no host sync for a check already made."""
+    previous = getattr(_host_checked, "active", False)
+    _host_checked.active = True
+    try:
+        yield
+    finally:
+        _host_checked.active = previous
+
+
 def sparse_class_ids(where, y_true, num_classes, loss=False):
     """``y_true`` as int32 class ids in ``[0, num_classes)``; others raise ``ValueError`` naming ``where``.
 
@@ -156,7 +174,7 @@ def sparse_class_ids(where, y_true, num_classes, loss=False):
     targets on the host. ``loss``: the message points to ``ignore_class`` for negative ids.
     """
     ids = ops.cast(y_true, "int32")
-    if not isinstance(num_classes, int):
+    if not isinstance(num_classes, int) or getattr(_host_checked, "active", False):
         return ids
     try:
         return ops.take(ops.arange(num_classes, dtype="int32"), ops.where(ops.less(ids, 0), num_classes, ids))

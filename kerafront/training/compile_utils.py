@@ -57,6 +57,13 @@ class CompileLoss:
             if loss is not None and target is not None and hasattr(losses_module, "validate_targets"):
                 losses_module.validate_targets(loss, target, shape)
 
+    def validates_class_ids(self):
+        """True when every output's loss is a sparse crossentropy, whose ``validate`` checks the
+        class ids on the host (so metrics on those outputs see checked ids too)."""
+        from kerafront.losses.validation import _kind
+        return bool(self.losses) and all(loss is not None and _kind(losses_module.get(loss))[0] == "sparse"
+                                         for loss in self.losses)
+
     def __call__(self, y_true, y_pred, sample_weight=None):
         names = self.names
         y_true = flatten_outputs(y_true, names)

@@ -40,6 +40,7 @@ import numpy as np
 
 from kerafront import callbacks as callbacks_module, config, metrics as metrics_module, ops, optimizers, tree
 from kerafront.training import arguments, data as data_module
+from kerafront.losses.functions import targets_checked_on_host
 from kerafront.training.compile_utils import CompileLoss, CompileMetrics, flatten_outputs
 from kerafront.variables import StatelessScope, Variable
 
@@ -542,28 +543,36 @@ class Trainer:
     # Running batches
 
     def _run_train(self, group):
-        self._check_targets(group)
         function = self.make_train_function()
-        return function([self._batch_data(*batch) for batch in group])
+        batches = [self._batch_data(*batch) for batch in group]
+        if self._check_targets(group):
+            with targets_checked_on_host():
+                return function(batches)
+        return function(batches)
 
     def _run_test(self, group):
-        self._check_targets(group)
         function = self.make_test_function()
-        return function([self._batch_data(*batch) for batch in group])
+        batches = [self._batch_data(*batch) for batch in group]
+        if self._check_targets(group):
+            with targets_checked_on_host():
+                return function(batches)
+        return function(batches)
 
     def _check_targets(self, group):
         """Every batch's NumPy targets against the compiled losses (class ids in range, one-hot
         widths...): a min/max on the host, so a bad label in any batch -- not only the first -- is a
-        clear error instead of a silent gather or a framework's opaque one."""
+        clear error instead of a silent gather or a framework's opaque one. True when every batch's
+        targets were checked (the losses then skip their own device-side check)."""
         if self._compile_loss is None or not getattr(self, "_output_shapes", None):
-            return
+            return False
         for _, y, _ in group:
             if y is None:
-                continue
+                return False
             targets = flatten_outputs(y, self._output_names)
             batch = data_module.num_samples(targets[0], "y") if targets and targets[0] is not None else None
             shapes = [(batch,) + tuple(shape[1:]) for shape in self._output_shapes]
             self._compile_loss.validate(targets, shapes)
+        return self._compile_loss.validates_class_ids()
 
     def _get_metrics_result_or_logs(self, logs, step_name):
         """The epoch's logs (Keras's rule): the metrics' results when the step's logs name the same

@@ -40,6 +40,8 @@ class CompileLoss:
                        for spec in _per_output(self.spec, self.names, "loss")]
         if all(loss is None for loss in self.losses):
             raise ValueError("compile: no loss was given for any output.")
+        from kerafront.losses.validation import _kind
+        self._validates_ids = all(loss is not None and _kind(loss)[0] == "sparse" for loss in self.losses)
         weights = self.loss_weights_spec
         if weights is None:
             self.weights = [1.0] * num_outputs
@@ -59,10 +61,8 @@ class CompileLoss:
 
     def validates_class_ids(self):
         """True when every output's loss is a sparse crossentropy, whose ``validate`` checks the
-        class ids on the host (so metrics on those outputs see checked ids too)."""
-        from kerafront.losses.validation import _kind
-        return bool(self.losses) and all(loss is not None and _kind(losses_module.get(loss))[0] == "sparse"
-                                         for loss in self.losses)
+        class ids on the host (so metrics on those outputs see checked ids too). Decided in ``build``."""
+        return self._validates_ids
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         names = self.names

@@ -76,9 +76,10 @@ class Box:
     ``parents`` holds ``(param_index, box)`` or ``(param_index, [(item_index, box), ...])`` pairs.
     Boxes answer ``.shape``, ``.dtype`` (a NumPy dtype), ``.ndim``, ``len()`` and the Python
     operators (attached in ``kerafront_numpy._box_ops``), so frontend code runs unchanged.
+    ``_keras_mask`` holds a mask a layer attached (kerafront/_masking.py).
     """
 
-    __slots__ = ("value", "vjp", "args", "parents")
+    __slots__ = ("value", "vjp", "args", "parents", "_keras_mask")
     __array_ufunc__ = None  # ndarray (op) Box defers to Box's reflected operator
 
     def __init__(self, value, vjp=None, args=(), parents=()):

@@ -27,6 +27,7 @@ class Dense(KernelBiasMixin, Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.supports_masking = True
         self.units = _positive_int(units, "units", "Dense")
         self._init_kernel_bias(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
                                bias_regularizer, kernel_constraint, bias_constraint)
@@ -62,6 +63,7 @@ class Activation(Layer):
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True
         self.activation = activations.get(activation)
 
     def call(self, inputs):
@@ -83,8 +85,8 @@ class Embedding(Layer):
     ``embeddings`` ``(input_dim, output_dim)``, initialised uniform in [-0.05, 0.05] (Keras's
     ``"uniform"``). Other ids (-1 included: it is not the last row) raise ``ValueError`` naming the
     layer in eager calls, through ``ops.take``'s bounds check; a jitted JAX step gets NaN rows.
-    ``mask_zero=True`` makes ``compute_mask`` report id 0 as padding; no layer in kerafront consumes
-    masks yet, so it only serves custom layers that ask for it.
+    ``mask_zero=True`` makes id 0 padding: the output carries the mask ``ids != 0``, which the layers
+    after it receive (``call(..., mask=)``) and losses and metrics honour (see ``kerafront/_masking.py``).
     """
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,

@@ -26,6 +26,7 @@ class Lambda(Layer):
         self.function = function
         self.output_shape_arg = output_shape
         self.mask_arg = mask
+        self.supports_masking = mask is not None   # Keras's rule: a Lambda without mask= drops masks
         self.arguments = dict(arguments or {})
         params = inspect.signature(function).parameters
         self._fn_training = "training" in params
@@ -47,6 +48,12 @@ class Lambda(Layer):
                     "functional graph assumed the input shape. Pass output_shape= (without the batch axis) "
                     "to the Lambda.")
         return outputs
+
+    def compute_mask(self, inputs, mask=None):
+        """``mask(inputs, mask)`` when ``mask`` is callable, else the given mask itself."""
+        if callable(self.mask_arg):
+            return self.mask_arg(inputs, mask)
+        return self.mask_arg
 
     def compute_output_shape(self, input_shape):
         if self.output_shape_arg is None:

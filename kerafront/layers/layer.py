@@ -28,10 +28,11 @@ State:
 """
 
 import inspect
+import warnings
 
 import numpy as np
 
-from kerafront import config, ops, tree
+from kerafront import _masking, config, ops, tree
 from kerafront.dtypes import is_float, standardize_dtype
 from kerafront.layers import _context, _tracking
 from kerafront.layers._layer_utils import all_numbers, auto_config, dtype_name, is_native_tensor, shape_to_json
@@ -53,6 +54,7 @@ class LayerBase:
 class Layer(LayerBase):
     """Base class of layers (see the module docstring for the contract)."""
 
+    _warns_on_dropped_mask = True   # models pass their inner layers' masks on themselves
     _UNTRACKED = frozenset(("_inbound_nodes", "_init_call", "_losses", "_trainable_own", "_non_trainable_own",
                             "_build_shapes", "input_spec", "_cache"))
 
@@ -347,7 +349,7 @@ class Layer(LayerBase):
         ``training``/``mask`` reach ``call`` only when it accepts them; symbolic losses it adds are
         dropped. An error names the layer."""
         training, mask = kwargs.pop("training", None), kwargs.pop("mask", None)
-        takes_training, takes_mask = self._get_call_flags()
+        takes_training, takes_mask = self._get_call_flags()[:2]
         if training is not None and takes_training:
             kwargs["training"] = training
         if mask is not None and takes_mask:
@@ -382,10 +384,15 @@ class Layer(LayerBase):
             args = (kwargs.pop("inputs"),)
         if _contains_keras_tensor(args[0]):
             return self._symbolic_call(args, kwargs)
-        args = (self._convert_inputs(args[0]),) + args[1:]
         flags = self._get_call_flags()
-        training = kwargs.pop("training", None)
         mask = kwargs.pop("mask", None)
+        masks_used = _masking.used[0]
+        if masks_used:
+            args, kwargs, mask, previous_mask = self._populate_masks(args, kwargs, mask, flags)
+        else:
+            args = (self._convert_inputs(args[0]),) + args[1:]
+            previous_mask = mask
+        training = kwargs.pop("training", None)
         outer = _context.current_call()
         if training is None and outer is not None:
             training = outer.training
@@ -408,11 +415,61 @@ class Layer(LayerBase):
             if self.activity_regularizer is not None:
                 for output in tree.flatten(outputs)[0]:
                     self.add_loss(self.activity_regularizer(output))
+            if previous_mask is not None or flags[3]:
+                self._set_output_masks(args[0], outputs, previous_mask)
         finally:
             stack.pop()
             if outer is None:
                 _context.pop_call()
         return outputs
+
+    # ------------------------------------------------------------------------------------------
+    # Masks (kerafront/_masking.py): Keras's rules
+
+    @property
+    def supports_masking(self):
+        """Whether the layer passes or computes masks: by default, whether its class defines its own
+        ``compute_mask`` (Keras's rule); layers that pass masks through set it to True."""
+        value = self.__dict__.get("_supports_masking")
+        return self._get_call_flags()[3] if value is None else value
+
+    @supports_masking.setter
+    def supports_masking(self, value):
+        object.__setattr__(self, "_supports_masking", bool(value))
+
+    def compute_mask(self, inputs, previous_mask=None):
+        """The mask of the outputs: the input's mask, unchanged (a layer that changes the time axis
+        or makes its own mask overrides this)."""
+        return previous_mask
+
+    def _populate_masks(self, args, kwargs, mask, flags):
+        """Keras's mask arguments: an explicit ``mask`` parameter of ``call`` gets the mask attached
+        to the first input; ``<name>_mask`` parameters get the masks of the ``<name>`` arguments.
+        Returns the arguments, the mask for ``call`` and the mask ``compute_mask`` sees."""
+        first = args[0]
+        input_masks = _masking.get_masks(first)
+        converted = self._convert_inputs(first)
+        if input_masks is not None and converted is not first:
+            _masking.set_masks(converted, input_masks)
+        args = (converted,) + args[1:]
+        if mask is None and flags[2]:
+            mask = input_masks
+        for position, name, mask_name in flags[4]:
+            if kwargs.get(mask_name) is None:
+                value = args[position] if position < len(args) else kwargs.get(name)
+                value_masks = _masking.get_masks(value) if value is not None else None
+                if value_masks is not None:
+                    kwargs[mask_name] = value_masks
+        return args, kwargs, mask, mask if mask is not None else input_masks
+
+    def _set_output_masks(self, inputs, outputs, previous_mask):
+        if self.supports_masking:
+            _masking.set_masks(outputs, self.compute_mask(inputs, previous_mask))
+        elif previous_mask is not None and self._warns_on_dropped_mask and not self.__dict__.get("_mask_warned"):
+            object.__setattr__(self, "_mask_warned", True)
+            warnings.warn(f'Layer "{self.name}" ({type(self).__name__}) was called on an input with a mask '
+                          "attached, but it does not support masking: layers after it will not see the mask.",
+                          stacklevel=3)
 
     def _symbolic_call(self, args, kwargs):
         """Functional API: build from shapes, infer output shapes, record a Node. No kernels run."""
@@ -424,13 +481,22 @@ class Layer(LayerBase):
                 check_input_spec(self, inputs)
             if not self.built:
                 self._build_on_call(inputs, shape_of(inputs))
-            outputs = self.compute_output_spec(*args, **{k: v for k, v in kwargs.items()
-                                                         if k not in ("training", "mask")})
+            flags = self._get_call_flags()
+            previous_mask = kwargs.get("mask")
+            if previous_mask is None:
+                previous_mask = _masking.get_masks(inputs)
+            call_kwargs = {k: v for k, v in kwargs.items() if k not in ("training", "mask")}
+            if previous_mask is not None and flags[2]:
+                call_kwargs["mask"] = previous_mask
+            outputs = self.compute_output_spec(*args, **call_kwargs)
+            input_ids = {id(t) for t in tree.flatten(args)[0] if isinstance(t, KerasTensor)}
+            outputs = tree.map_structure(  # an output that is an input tensor gets its own placeholder
+                lambda t: KerasTensor(t.shape, t.dtype) if id(t) in input_ids else t, outputs)
+            if (previous_mask is not None or flags[3]) and self.supports_masking:
+                with StatelessScope():
+                    _masking.set_masks(outputs, self.compute_mask(inputs, previous_mask))
         finally:
             stack.pop()
-        input_ids = {id(t) for t in tree.flatten(args)[0] if isinstance(t, KerasTensor)}
-        outputs = tree.map_structure(  # an output that is an input tensor gets its own placeholder
-            lambda t: KerasTensor(t.shape, t.dtype) if id(t) in input_ids else t, outputs)
         Node(self, args, dict(kwargs), outputs)
         return outputs
 
@@ -463,11 +529,18 @@ class Layer(LayerBase):
 
     @classmethod
     def _get_call_flags(cls):
+        """Per class: (call takes training, call takes mask (by name or **kwargs), call has a ``mask``
+        parameter, the class defines compute_mask, ((position, name, "<name>_mask") ...))."""
         flags = cls.__dict__.get("_call_flags")
         if flags is None:
             params = inspect.signature(cls.call).parameters
             var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
-            flags = ("training" in params or var_kw, "mask" in params or var_kw)
+            positional = [name for name, p in params.items()
+                          if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][1:]   # after self
+            named_masks = tuple((positional.index(name) if name in positional else len(positional) + 99,
+                                 name, f"{name}_mask") for name in params if f"{name}_mask" in params)
+            flags = ("training" in params or var_kw, "mask" in params or var_kw, "mask" in params,
+                     cls.compute_mask is not Layer.compute_mask, named_masks)
             cls._call_flags = flags
         return flags
 

@@ -28,6 +28,20 @@ class Merge(Layer):
 
     num_inputs = None
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras's rule: no mask unless every input has one; then a position is kept where any input keeps it."""
+        masks = _check_masks(self, inputs, mask)
+        if masks is None or any(m is None for m in masks):
+            return None
+        output = masks[0]
+        for m in masks[1:]:
+            output = ops.logical_or(output, m)
+        return output
+
     def _broadcast_shape(self, shapes):
         rank = max(len(s) for s in shapes)
         batches = {s[0] for s in shapes if s and s[0] is not None}
@@ -117,6 +131,23 @@ class Concatenate(Layer):
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self.axis = int(axis)
+        self.supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras's rule: the inputs' masks (all True for an input without one), each broadcast to its
+        input's shape, joined along ``axis``; a position is kept where any of its features is."""
+        masks = _check_masks(self, inputs, mask)
+        if masks is None or all(m is None for m in masks):
+            return None
+        full = []
+        for x, m in zip(inputs, masks):
+            if m is None:
+                full.append(ops.ones_like(x, dtype="bool"))
+            elif ops.ndim(m) < ops.ndim(x):
+                full.append(ops.logical_or(ops.expand_dims(m, -1), ops.zeros_like(x, dtype="bool")))
+            else:
+                full.append(m)
+        return ops.any(ops.concatenate(full, axis=self.axis), axis=-1)
 
     def _output_shape(self, shapes):
         _check_list(self, shapes)
@@ -216,3 +247,13 @@ class Dot(Layer):
         config = super().get_config()
         config.update({"axes": self.axes, "normalize": self.normalize})
         return config
+
+
+def _check_masks(layer, inputs, mask):
+    """The list of masks of a merge layer's inputs (None when there is none)."""
+    if mask is None:
+        return None
+    if not isinstance(mask, (list, tuple)) or not isinstance(inputs, (list, tuple)) or len(mask) != len(inputs):
+        raise ValueError(f'{type(layer).__name__} "{layer.name}": mask must be a list with one entry (or None) per '
+                         f"input ({len(inputs) if isinstance(inputs, (list, tuple)) else 1} inputs), got {mask!r}.")
+    return list(mask)

@@ -68,6 +68,7 @@ class BatchNormalization(_ScaleCenterMixin, Layer):
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
                  synchronized=False, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True
         if not isinstance(axis, int):
             raise ValueError(f"BatchNormalization: axis must be an int, got {axis!r}.")
         if synchronized:
@@ -142,6 +143,7 @@ class LayerNormalization(_ScaleCenterMixin, Layer):
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
                  gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True
         self.axis = list(axis) if isinstance(axis, (list, tuple)) else int(axis)
         self.epsilon = float(epsilon)
         self.rms_scaling = bool(rms_scaling)

@@ -130,7 +130,28 @@ class GlobalMaxPooling2D(BaseGlobalPooling):
 
 
 class GlobalAveragePooling1D(BaseGlobalPooling):
+    """Average over the steps; with a mask ``(batch, steps)`` only the unmasked steps count (Keras)."""
+
     rank, mode = 1, "average"
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(data_format=data_format, keepdims=keepdims, **kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return super().call(inputs)
+        steps_axis = 1 if self.data_format == "channels_last" else 2
+        expected = (ops.shape(inputs)[0], ops.shape(inputs)[steps_axis])
+        if tuple(ops.shape(mask)) != tuple(expected):
+            raise ValueError(f'GlobalAveragePooling1D "{self.name}": mask must have shape (batch, steps) = '
+                             f"{expected}, got {tuple(ops.shape(mask))}.")
+        weights = ops.cast(ops.expand_dims(mask, 2 if steps_axis == 1 else 1), ops.dtype(inputs))
+        total = ops.sum(ops.multiply(inputs, weights), axis=steps_axis, keepdims=self.keepdims)
+        return ops.divide(total, ops.sum(weights, axis=steps_axis, keepdims=self.keepdims))
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
 
 class GlobalAveragePooling2D(BaseGlobalPooling):

@@ -23,6 +23,7 @@ class Dropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True
         if not 0 <= rate < 1:
             raise ValueError(f"{type(self).__name__}: rate must be in [0, 1), got {rate!r}.")
         self.rate = float(rate)

@@ -19,7 +19,7 @@ is written with ``kerafront.ops``, so a loss runs inside compiled training steps
 
 import numpy as np
 
-from kerafront import _lookup, config, ops
+from kerafront import _lookup, _masking, config, ops
 from kerafront import dtypes as _dtypes
 from kerafront.saving import serialization as _serialization
 
@@ -128,6 +128,21 @@ def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch
     return divide_no_nan(total, divisor)
 
 
+def align_mask(name, values, mask):
+    """A mask attached to predictions, shaped like the per-sample ``values`` (Keras drops a trailing
+    axis of size 1 or adds one); another shape is an error naming ``name``."""
+    mask = ops.cast(mask, "bool") if ops.dtype(mask) != "bool" else mask
+    value_shape, mask_shape = tuple(ops.shape(values)), tuple(ops.shape(mask))
+    if mask_shape == value_shape:
+        return mask
+    if mask_shape[-1:] == (1,) and mask_shape[:-1] == value_shape:
+        return ops.squeeze(mask, -1)
+    if value_shape[-1:] == (1,) and value_shape[:-1] == mask_shape:
+        return ops.expand_dims(mask, -1)
+    raise ValueError(f"{name}: the mask attached to y_pred has shape {mask_shape}, which does not fit the "
+                     f"per-sample values of shape {value_shape} (a mask has one entry per sample and time step).")
+
+
 def divide_no_nan(x, y):
     """``x / y``, and 0 where ``y == 0`` (no NaN, no inf, and no NaN gradient)."""
     is_zero = ops.equal(y, 0)
@@ -152,10 +167,14 @@ class Loss(_lookup.Configurable):
         self.name = name or _snake_case(type(self).__name__)
 
     def __call__(self, y_true, y_pred, sample_weight=None):
+        in_mask = _masking.get_mask(y_pred)   # a model's output mask (e.g. padded time steps)
         y_pred = float_tensor(y_pred)
         y_true = as_tensor(y_true)
         values = self.call(y_true, y_pred)
         mask = self.compute_mask(y_true, y_pred)
+        if in_mask is not None:
+            in_mask = align_mask(self.name, values, in_mask)
+            mask = in_mask if mask is None else ops.logical_and(mask, in_mask)
         return reduce_weighted_values(values, sample_weight, self.reduction, mask=mask)
 
     def call(self, y_true, y_pred):

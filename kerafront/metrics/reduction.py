@@ -1,7 +1,7 @@
 """``Mean``, ``Sum`` and ``MeanMetricWrapper`` (a running weighted mean of per-sample values)."""
 
-from kerafront import _lookup, ops
-from kerafront.losses.loss import divide_no_nan, float_tensor, squeeze_or_expand_to_same_rank
+from kerafront import _lookup, _masking, ops
+from kerafront.losses.loss import align_mask, divide_no_nan, float_tensor, squeeze_or_expand_to_same_rank
 from kerafront.metrics.metric import Metric
 from kerafront.saving import serialization as _serialization
 
@@ -91,7 +91,18 @@ class MeanMetricWrapper(Mean):
         self._fn_kwargs = kwargs
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        mask = _masking.get_mask(y_pred)   # a model's output mask: masked time steps do not count
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        if mask is not None:
+            mask = ops.cast(align_mask(self.name, values, mask), self.dtype)
+            if sample_weight is None:
+                sample_weight = mask
+            else:   # per-sample weights apply to every step of their sample (Keras 3.15 raises here)
+                sample_weight = float_tensor(sample_weight, self.dtype)
+                extra = ops.ndim(mask) - ops.ndim(sample_weight)
+                if extra > 0:
+                    sample_weight = ops.reshape(sample_weight, tuple(ops.shape(sample_weight)) + (1,) * extra)
+                sample_weight = ops.multiply(sample_weight, mask)
         return super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self):

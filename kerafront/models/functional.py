@@ -8,7 +8,7 @@ the outputs, ties by creation). Building the graph runs no backend kernel.
 
 import collections
 
-from kerafront import tree
+from kerafront import _masking, tree
 from kerafront.layers.input_layer import InputLayer
 from kerafront.layers.symbolic import KerasTensor, is_shape
 from kerafront.models.model import Model
@@ -156,8 +156,10 @@ class Functional(Model):
                 values[id(tensor)] = value
         return tree.map_structure(lookup, self._outputs_struct)
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=None, mask=None):
         flat = self._flatten_call_inputs(inputs)
+        if mask is not None:
+            _masking.set_masks(flat, list(mask) if isinstance(mask, (list, tuple)) else [mask])
         self._check_input_shapes(flat, lambda v: tuple(v.shape) if hasattr(v, "shape") else None)
 
         def run_node(node, args, kwargs):

@@ -20,6 +20,7 @@ def _is_functional_call(args, kwargs):
 class Model(Trainer, Layer):
     """Base of all models; ``Model(inputs, outputs)`` makes a functional model."""
 
+    _warns_on_dropped_mask = False
     _UNTRACKED = Layer._UNTRACKED | {"_functional", "_model_inputs", "_model_outputs", "_inputs_struct",
                                      "_outputs_struct", "_nodes", "_loss_tracker", "_compile_metrics", "_compile_config",
                                      "_compile_loss"}

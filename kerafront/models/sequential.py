@@ -7,7 +7,7 @@ symbolic inputs (shape inference only), so ``summary()`` shows every output shap
 this way have paths ``"<model name>/<layer name>/<weight>"``.
 """
 
-from kerafront import ops
+from kerafront import _masking, ops
 from kerafront.layers.input_layer import InputLayer
 from kerafront.layers.layer import Layer
 from kerafront.layers.symbolic import KerasTensor
@@ -109,7 +109,9 @@ class Sequential(Model):
         self._model_inputs = self._functional.inputs
         self._model_outputs = self._functional.outputs
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=None, mask=None):
+        if mask is not None:
+            _masking.set_masks(inputs, mask)
         outputs = inputs
         for layer in self._cached("sequential_layers", lambda: self.layers):
             outputs = layer(outputs) if training is None else layer(outputs, training=training)

@@ -38,7 +38,7 @@ from collections.abc import Mapping, MutableMapping
 
 import numpy as np
 
-from kerafront import callbacks as callbacks_module, config, metrics as metrics_module, ops, optimizers, tree
+from kerafront import _masking, callbacks as callbacks_module, config, metrics as metrics_module, ops, optimizers, tree
 from kerafront.training import arguments, data as data_module
 from kerafront.losses.functions import targets_checked_on_host
 from kerafront.training.compile_utils import CompileLoss, CompileMetrics, flatten_outputs
@@ -228,9 +228,11 @@ class Trainer:
 
         def forward(_values):
             y_pred = self(x, training=True)
-            return self._call_compute_loss(x, y, y_pred, sample_weight, training=True), y_pred
+            loss = self._call_compute_loss(x, y, y_pred, sample_weight, training=True)
+            return loss, (y_pred, _masking.get_masks(y_pred))
 
-        (loss, y_pred), grads = ops.value_and_grad(forward, has_aux=True)(variables)
+        (loss, (y_pred, masks)), grads = ops.value_and_grad(forward, has_aux=True)(variables)
+        _masking.set_masks(y_pred, masks)   # the outputs' masks, lost where autodiff returns new arrays
         if variables:
             self.optimizer.apply(grads, variables)
         self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))

@@ -204,3 +204,29 @@ def class_weights_to_sample_weights(y, class_weight):
     for index, weight in class_weight.items():
         table[int(index)] = weight
     return table[labels]
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """Keras's packing of a batch: ``x`` alone (``(x,)`` when ``x`` is a tuple/list), ``(x, y)``,
+    or ``(x, y, sample_weight)``."""
+    if y is None:
+        return (x,) if isinstance(x, (list, tuple)) else x
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
+
+
+def unpack_x_y_sample_weight(data):
+    """``(x, y, sample_weight)`` from data packed as ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data
+    raise ValueError(f"Data is expected to be x, (x,), (x, y) or (x, y, sample_weight); got a tuple of "
+                     f"{len(data)} elements.")

@@ -5,22 +5,10 @@ The data path of one ``fit`` step, top to bottom:
 
 1. ``fit`` cuts the data into batches (``kerafront.training.data``) and hands
    ``steps_per_execution`` of them at a time to ``train_function``.
-2. ``train_function`` (``make_train_function``) converts each batch to tensors, packs it as Keras
-   does (``x``, ``(x, y)`` or ``(x, y, sample_weight)``) and runs ``train_step(data)`` on it -- the
-   built-in one or a subclass's. How it runs is the backend's declared ``step_mode()``
-   (``kerafront.spec.OPTIONAL_BACKEND_HOOKS``), decided once per function:
-
-   * ``"eager"`` (NumPy; torch): ``train_step`` runs as plain Python and changes the variables as
-     it goes: the optimizer updates them in place, metrics assign their state.
-   * ``"pure"`` (JAX; torch with ``KERAFRONT_TORCH_COMPILE``): the same ``train_step`` runs inside
-     ``ops.compile`` under a ``StatelessScope`` that maps every variable of the model, its
-     optimizers and its metrics to a value passed in; the assignments it makes are returned as new
-     values, and written to the variables after the call. The compiled function mutates nothing.
-   * ``"stateful"`` (TensorFlow): ``ops.compile`` traces ``train_step`` as it is; it reads and
-     assigns the framework's own variables (``tf.function`` over ``tf.Variable``s).
-
-   A subclass's own ``train_step`` runs eagerly on its first call (so optimizers, metrics and
-   layers it builds lazily get real variables) and compiled from the second.
+2. ``train_function`` (``make_train_function``, ``kerafront/training/step_functions.py``) converts
+   each batch to tensors, packs it as Keras does (``x``, ``(x, y)`` or ``(x, y, sample_weight)``)
+   and runs ``train_step(data)`` on it -- the built-in one or a subclass's -- eagerly, as a pure
+   compiled function or as a stateful compiled one, per the backend's ``step_mode()``.
 3. The built-in ``train_step`` differentiates ``compute_loss`` with ``ops.value_and_grad`` over
    ``trainable_variables``, calls ``optimizer.apply(grads, variables)``, updates the loss tracker
    and returns ``compute_metrics(...)``: written once, with kerafront ops, for every backend. A
@@ -34,7 +22,7 @@ The data path of one ``fit`` step, top to bottom:
 """
 
 import inspect
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -42,107 +30,10 @@ from kerafront import _masking, callbacks as callbacks_module, config, metrics a
 from kerafront.training import arguments, data as data_module
 from kerafront.losses.functions import targets_checked_on_host
 from kerafront.training.compile_utils import CompileLoss, CompileMetrics, flatten_outputs
-from kerafront.variables import StatelessScope, Variable
-
-
-def pack_x_y_sample_weight(x, y=None, sample_weight=None):
-    """Keras's packing of a batch: ``x`` alone (``(x,)`` when ``x`` is a tuple/list), ``(x, y)``,
-    or ``(x, y, sample_weight)``."""
-    if y is None:
-        return (x,) if isinstance(x, (list, tuple)) else x
-    if sample_weight is None:
-        return (x, y)
-    return (x, y, sample_weight)
-
-
-def unpack_x_y_sample_weight(data):
-    """``(x, y, sample_weight)`` from data packed as ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``."""
-    if isinstance(data, list):
-        data = tuple(data)
-    if not isinstance(data, tuple):
-        return data, None, None
-    if len(data) == 1:
-        return data[0], None, None
-    if len(data) == 2:
-        return data[0], data[1], None
-    if len(data) == 3:
-        return data
-    raise ValueError(f"Data is expected to be x, (x,), (x, y) or (x, y, sample_weight); got a tuple of "
-                     f"{len(data)} elements.")
-
-
-def _value(result):
-    return result.value if isinstance(result, Variable) else result
-
-
-def _to_python(value):
-    value = _value(value)
-    array = np.asarray(ops.convert_to_numpy(value) if ops.is_tensor(value) else value)
-    return float(array) if array.ndim == 0 and array.dtype.kind in "fiub" else array
-
-
-def pythonify_logs(logs):
-    """Logs as Keras reports them: nested dicts flattened, keys sorted, scalars as Python floats."""
-    result = {}
-    for key, value in sorted((logs or {}).items()):
-        if isinstance(value, Mapping):
-            result.update(pythonify_logs(value))
-        else:
-            result[key] = _to_python(value)
-    return result
-
-
-def _materialize(logs):
-    """A step's logs as a plain structure of tensors (inside a compiled function: its outputs)."""
-    if isinstance(logs, Mapping):
-        return {key: _materialize(value) for key, value in logs.items()}
-    if isinstance(logs, (list, tuple)):
-        return type(logs)(_materialize(value) for value in logs)
-    return _value(logs)
-
-
-class MetricResults(MutableMapping):
-    """What the built-in ``compute_metrics`` returns on eager backends: ``get_metrics_result()``,
-    computed when first read, so a step whose logs nobody reads costs no extra ops. Reads and
-    writes behave as on a dict (Keras's examples add entries to it)."""
-
-    def __init__(self, compute):
-        self._compute, self._data = compute, None
-
-    def _get(self):
-        if self._data is None:
-            self._data = dict(self._compute())
-        return self._data
-
-    def __getitem__(self, key):
-        return self._get()[key]
-
-    def __setitem__(self, key, value):
-        self._get()[key] = value
-
-    def __delitem__(self, key):
-        del self._get()[key]
-
-    def __iter__(self):
-        return iter(self._get())
-
-    def __len__(self):
-        return len(self._get())
-
-    def __repr__(self):
-        return repr(self._get())
-
-
-def _overrides(model, name):
-    return getattr(type(model), name) is not getattr(Trainer, name)
-
-
-def _stateless_style(method):
-    """True for a JAX-style step ``step(self, state, data)`` (two required positional arguments)."""
-    params = [p for p in inspect.signature(method).parameters.values()
-              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
-    return len(params) == 2
-
+from kerafront.training.data import pack_x_y_sample_weight, unpack_x_y_sample_weight  # noqa: F401 (Keras's names)
+from kerafront.training.logs import MetricResults, plain_value, pythonify_logs
+from kerafront.training.step_functions import StepFunctions, overrides
+from kerafront.variables import StatelessScope
 
 _TAKES_TRAINING = {}
 
@@ -155,35 +46,10 @@ def _takes_training(cls):
     return takes
 
 
-def _step_mode():
-    hook = getattr(config.backend_module(), "step_mode", None)
-    return "eager" if hook is None else hook()
-
-
-def _inference_scope():
-    hook = getattr(config.backend_module(), "inference_scope", None)
-    return _NullScope() if hook is None else hook()
-
-
-class _NullScope:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
-def _unique(variables):
-    seen, out = set(), []
-    for variable in variables:
-        if id(variable) not in seen:
-            seen.add(id(variable))
-            out.append(variable)
-    return out
-
-
-class Trainer:
+class Trainer(StepFunctions):
     """Mixin that gives ``Model`` Keras's training API."""
+
+    _builtin_steps = True   # the built-in steps live here (step_functions.overrides)
 
     compiled = False
     stop_training = False
@@ -319,164 +185,13 @@ class Trainer:
             metric.reset_state()
 
     # ------------------------------------------------------------------------------------------
-    # Step functions
-
-    def make_train_function(self, force=False):
-        """``train_function(batches)``: runs ``train_step`` on each batch (one call per
-        ``steps_per_execution`` batches; compiled per the backend's ``step_mode``); returns the logs."""
-        if self.train_function is None or force:
-            self.train_function = self._step_function("train_step", self._train_state)
-        return self.train_function
-
-    def make_test_function(self, force=False):
-        if self.test_function is None or force:
-            self.test_function = self._step_function("test_step", self._test_state, inference=True)
-        return self.test_function
-
-    def make_predict_function(self, force=False):
-        if self.predict_function is None or force:
-            self.predict_function = self._step_function("predict_step", self._predict_state, inference=True)
-        return self.predict_function
-
-    def _tracked_metrics(self):
-        """Metrics held in attributes of the model and of its layers (nested models' compiled metrics excluded)."""
-        out = list(self._tracked_children()[2])
-        for layer in self._flatten_layers(include_self=False):
-            if not isinstance(layer, Trainer):
-                out.extend(layer._tracked_children()[2])
-        return out
-
-    def _optimizers(self):
-        found = [self.optimizer] if self.optimizer is not None else []
-        found += [v for v in self.__dict__.values() if isinstance(v, optimizers.Optimizer)]
-        return _unique(found)
-
-    def _train_state(self):
-        state = list(self.variables)
-        for optimizer in self._optimizers():
-            state += optimizer.variables
-        return _unique(state + self._all_metric_variables())
-
-    def _test_state(self):
-        return _unique(list(self.variables) + self._all_metric_variables())
-
-    def _predict_state(self):
-        return list(self.variables)
-
-    def _all_metric_variables(self):
-        metrics = list(self.metrics)
-        if self.compiled:
-            metrics += [self._loss_tracker, self._compile_metrics] + self._tracked_metrics()
-        return [v for metric in metrics if metric is not None for v in metric.variables]
-
-    def _step_function(self, name, state_of, inference=False):
-        """The function ``fit``/``evaluate``/``predict`` call with a list of batches."""
-        step = getattr(self, name)
-        if _overrides(self, name) and _stateless_style(step):
-            step = self._stateless_adapter(name, step)
-        mode = "eager" if self._runs_eagerly() else _step_mode()
-        self._host_batches = mode != "eager" and bool(
-            getattr(config.backend_module(), "compiled_functions_take_numpy", False))
-        predicting = name == "predict_step"
-
-        def run_steps(batches):
-            outputs = [step(data) for data in batches]
-            return outputs if predicting else _materialize(outputs[-1])
-
-        scope = _inference_scope if inference else _NullScope
-        if mode == "eager":
-            def eager(batches):
-                with scope():
-                    outputs = [step(data) for data in batches]
-                return outputs if predicting else outputs[-1]
-            return eager
-        if mode == "stateful":
-            compiled = ops.compile(run_steps)
-        else:
-            compiled = self._pure_function(run_steps, state_of, name, discard_updates=predicting)
-        first = {"eager": _overrides(self, name)}
-
-        def function(batches):
-            if first["eager"]:   # a subclass's step: build what it creates lazily with real values
-                first["eager"] = False
-                with scope():
-                    outputs = [step(data) for data in batches]
-                return outputs if predicting else outputs[-1]
-            with scope():
-                return compiled(batches)
-
-        return function
-
-    def _pure_function(self, run_steps, state_of, name, discard_updates):
-        """``run_steps`` compiled as a pure function of every state variable's value."""
-        cache = {}
-
-        def pure(values, batches):
-            variables = cache["variables"]
-            with StatelessScope(dict(zip(variables, values))) as scope:
-                outputs = run_steps(batches)
-            if discard_updates:
-                return outputs, {}
-            index = cache["index"]
-            unknown = [v.path for v in scope.updates if id(v) not in index]
-            if unknown:
-                raise ValueError(f'Model "{self.name}".{name} assigned variables that are not the state of the model, '
-                                 f"its optimizers or its metrics: {unknown}. Keep such variables as attributes of the "
-                                 "model (or of its layers) so the compiled step can carry them.")
-            return outputs, {index[id(v)]: value for v, value in scope.updates.items()}
-
-        compiled = ops.compile(pure)
-
-        def call(batches):
-            variables = cache.get("variables")
-            if variables is None:
-                variables = cache["variables"] = state_of()
-                cache["index"] = {id(v): i for i, v in enumerate(variables)}
-            outputs, updates = compiled([v.value for v in variables], batches)
-            for position, value in updates.items():
-                variables[position]._store(value)
-            return outputs
-
-        return call
-
-    def _stateless_adapter(self, name, step):
-        """A JAX-style ``step(state, data) -> (logs, state)`` run as a stateful step."""
-        def groups():
-            if name == "predict_step":
-                return [self.trainable_variables, self.non_trainable_variables]
-            if name == "test_step":
-                return [self.trainable_variables, self.non_trainable_variables, self.metrics_variables]
-            optimizer_variables = self.optimizer.variables if self.optimizer is not None else []
-            return [self.trainable_variables, self.non_trainable_variables, optimizer_variables,
-                    self.metrics_variables]
-
-        def adapted(data):
-            variables = groups()
-            state = tuple([v.value for v in group] for group in variables)
-            result, new_state = step(state, data)
-            if name == "predict_step":
-                new_state = (state[0], new_state)
-            for group, values in zip(variables, new_state):
-                if len(values) != len(group):
-                    raise ValueError(f'Model "{self.name}".{name} returned {len(values)} values for a state group '
-                                     f"of {len(group)} variables; return the state in the order it was given.")
-                for variable, value in zip(group, values):
-                    variable.assign(value)
-            return result
-
-        return adapted
-
-    def _runs_eagerly(self):
-        return bool(getattr(self, "run_eagerly", False))
-
-    # ------------------------------------------------------------------------------------------
     # Building
 
     def _require_compiled(self, what):
         if not self.compiled:
             raise RuntimeError(f"You must call model.compile(optimizer, loss, ...) before model.{what}().")
-        custom = _overrides(self, "train_step" if what in ("fit", "train_on_batch") else "test_step") or \
-            _overrides(self, "compute_loss")
+        custom = overrides(self, "train_step" if what in ("fit", "train_on_batch") else "test_step") or \
+            overrides(self, "compute_loss")
         if self._compile_loss is None and not custom and not self._has_added_losses():
             raise ValueError(f"model.{what}() needs a loss: pass loss=... to compile(), or override train_step / "
                              "compute_loss.")
@@ -580,7 +295,7 @@ class Trainer:
         """The epoch's logs (Keras's rule): the metrics' results when the step's logs name the same
         metrics, else the step's logs. The built-in steps' logs are those results already."""
         logs = pythonify_logs(logs if isinstance(logs, Mapping) else {})
-        if not _overrides(self, step_name):
+        if not overrides(self, step_name):
             return logs
         metric_logs = pythonify_logs(self.get_metrics_result())
         return metric_logs if set(logs) == set(metric_logs) else logs
@@ -676,7 +391,7 @@ class Trainer:
         self.reset_metrics()
         logs = None
         for start, group in self._groups(eval_data.batches()):
-            if group[0][1] is None and not _overrides(self, "test_step"):
+            if group[0][1] is None and not overrides(self, "test_step"):
                 raise ValueError("evaluate: the data has no targets (y).")
             self._build_for_training(group[0][0], group[0][1])
             if callback_list is not None:
@@ -733,7 +448,7 @@ class Trainer:
             function = self.make_predict_function()
             results = function([self._batch_data(bx, None, None) for bx, _, _ in group])
             for result in results:
-                outputs.append(tree.map_structure(lambda t: ops.convert_to_numpy(_value(t)), result))
+                outputs.append(tree.map_structure(lambda t: ops.convert_to_numpy(plain_value(t)), result))
             callback_list.call("on_predict_batch_end", start + len(group) - 1, {"outputs": outputs[-1]})
         callback_list.call("on_predict_end", {})
         if not outputs:

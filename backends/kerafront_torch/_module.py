@@ -187,8 +187,8 @@ class TorchModuleBase(torch.nn.Module):
 def install():
     """Make ``TorchModuleBase`` the base of ``kerafront.layers.Layer`` (idempotent)."""
     from kerafront.layers.layer import Layer, LayerBase
-    if Layer.__bases__ == (LayerBase,):
-        Layer.__bases__ = (TorchModuleBase,)
-    elif Layer.__bases__ != (TorchModuleBase,):
+    if LayerBase in Layer.__bases__:
+        Layer.__bases__ = tuple(TorchModuleBase if base is LayerBase else base for base in Layer.__bases__)
+    elif TorchModuleBase not in Layer.__bases__:
         raise RuntimeError(f"kerafront torch backend: kerafront.layers.Layer has bases {Layer.__bases__}; expected "
-                           f"LayerBase, which the torch backend replaces with torch.nn.Module.")
+                           f"LayerBase among them, which the torch backend replaces with torch.nn.Module.")

@@ -28,13 +28,13 @@ State:
 """
 
 import inspect
-import warnings
 
 import numpy as np
 
 from kerafront import _masking, config, ops, tree
 from kerafront.dtypes import is_float, standardize_dtype
 from kerafront.layers import _context, _tracking
+from kerafront.layers._mask_rules import MaskRules
 from kerafront.layers._layer_utils import all_numbers, auto_config, dtype_name, is_native_tensor, shape_to_json
 from kerafront.layers.input_spec import check_input_spec
 from kerafront.layers.symbolic import KerasTensor, Node, is_shape, map_shapes, shape_of
@@ -51,10 +51,9 @@ class LayerBase:
     torch backend makes every layer a ``torch.nn.Module``, see ``kerafront_torch/_module.py``)."""
 
 
-class Layer(LayerBase):
+class Layer(MaskRules, LayerBase):
     """Base class of layers (see the module docstring for the contract)."""
 
-    _warns_on_dropped_mask = True   # models pass their inner layers' masks on themselves
     _UNTRACKED = frozenset(("_inbound_nodes", "_init_call", "_losses", "_trainable_own", "_non_trainable_own",
                             "_build_shapes", "input_spec", "_cache"))
 
@@ -423,54 +422,6 @@ class Layer(LayerBase):
                 _context.pop_call()
         return outputs
 
-    # ------------------------------------------------------------------------------------------
-    # Masks (kerafront/_masking.py): Keras's rules
-
-    @property
-    def supports_masking(self):
-        """Whether the layer passes or computes masks: by default, whether its class defines its own
-        ``compute_mask`` (Keras's rule); layers that pass masks through set it to True."""
-        value = self.__dict__.get("_supports_masking")
-        return self._get_call_flags()[3] if value is None else value
-
-    @supports_masking.setter
-    def supports_masking(self, value):
-        object.__setattr__(self, "_supports_masking", bool(value))
-
-    def compute_mask(self, inputs, previous_mask=None):
-        """The mask of the outputs: the input's mask, unchanged (a layer that changes the time axis
-        or makes its own mask overrides this)."""
-        return previous_mask
-
-    def _populate_masks(self, args, kwargs, mask, flags):
-        """Keras's mask arguments: an explicit ``mask`` parameter of ``call`` gets the mask attached
-        to the first input; ``<name>_mask`` parameters get the masks of the ``<name>`` arguments.
-        Returns the arguments, the mask for ``call`` and the mask ``compute_mask`` sees."""
-        first = args[0]
-        input_masks = _masking.get_masks(first)
-        converted = self._convert_inputs(first)
-        if input_masks is not None and converted is not first:
-            _masking.set_masks(converted, input_masks)
-        args = (converted,) + args[1:]
-        if mask is None and flags[2]:
-            mask = input_masks
-        for position, name, mask_name in flags[4]:
-            if kwargs.get(mask_name) is None:
-                value = args[position] if position < len(args) else kwargs.get(name)
-                value_masks = _masking.get_masks(value) if value is not None else None
-                if value_masks is not None:
-                    kwargs[mask_name] = value_masks
-        return args, kwargs, mask, mask if mask is not None else input_masks
-
-    def _set_output_masks(self, inputs, outputs, previous_mask):
-        if self.supports_masking:
-            _masking.set_masks(outputs, self.compute_mask(inputs, previous_mask))
-        elif previous_mask is not None and self._warns_on_dropped_mask and not self.__dict__.get("_mask_warned"):
-            object.__setattr__(self, "_mask_warned", True)
-            warnings.warn(f'Layer "{self.name}" ({type(self).__name__}) was called on an input with a mask '
-                          "attached, but it does not support masking: layers after it will not see the mask.",
-                          stacklevel=3)
-
     def _symbolic_call(self, args, kwargs):
         """Functional API: build from shapes, infer output shapes, record a Node. No kernels run."""
         inputs = args[0]
@@ -540,7 +491,7 @@ class Layer(LayerBase):
             named_masks = tuple((positional.index(name) if name in positional else len(positional) + 99,
                                  name, f"{name}_mask") for name in params if f"{name}_mask" in params)
             flags = ("training" in params or var_kw, "mask" in params or var_kw, "mask" in params,
-                     cls.compute_mask is not Layer.compute_mask, named_masks)
+                     cls.compute_mask is not MaskRules.compute_mask, named_masks)
             cls._call_flags = flags
         return flags
 

@@ -5,6 +5,7 @@ each framework is imported once per process. Reference results (the NumPy backen
 per case id, so each is computed once per process however many backends compare with it.
 """
 
+import functools
 import zlib
 
 import numpy as np
@@ -16,7 +17,7 @@ from kerafront.dtypes import standardize_dtype
 from kerafront.ops import COMPOSITE_NAMES
 
 from conformance_tests import tolerances
-from conformance_tests.cases import NON_DIFFERENTIABLE_COMPOSITES, T
+from conformance_tests.cases import NON_DIFFERENTIABLE_COMPOSITES, Closure, T
 
 REFERENCE = "numpy"
 FLOATS = ("float16", "bfloat16", "float32", "float64")
@@ -86,6 +87,8 @@ def _tensor_args(value):
     """The ``T`` leaves of an argument structure, in order."""
     if isinstance(value, T):
         return [value]
+    if isinstance(value, Closure):
+        return _tensor_args(value.tensors)
     if isinstance(value, (list, tuple)):
         return [t for v in value for t in _tensor_args(v)]
     if isinstance(value, dict):
@@ -115,6 +118,8 @@ def is_fd_case(case):
 def _replace(value, fn):
     if isinstance(value, T):
         return fn(value)
+    if isinstance(value, Closure):
+        return functools.partial(value.fn, *_replace(value.tensors, fn))
     if isinstance(value, list):
         return [_replace(v, fn) for v in value]
     if isinstance(value, tuple):
@@ -196,7 +201,7 @@ def _loss_fn(case, composite, cots, float64):
         by_id = {id(t): p for t, p in zip(diff, params)}
         args, kwargs = _replace((case.args, case.kwargs), lambda t: by_id.get(id(t), constants.get(id(t))))
         outputs = op_fn(case, composite)(*args, **kwargs)
-        leaves = [outputs] if not isinstance(outputs, (list, tuple)) else list(outputs)
+        leaves = _output_leaves(outputs)
         total = None
         for leaf, cot in zip(leaves, cot_tensors):
             if cot is None:
@@ -206,6 +211,15 @@ def _loss_fn(case, composite, cots, float64):
         return total
 
     return loss, diff
+
+
+def _output_leaves(out):
+    """The leaves of an op's output, in ``_flatten``'s order (nested tuples, lists and dicts: scan's carry)."""
+    if isinstance(out, dict):
+        return [leaf for key in sorted(out) for leaf in _output_leaves(out[key])]
+    if isinstance(out, (list, tuple)):
+        return [leaf for item in out for leaf in _output_leaves(item)]
+    return [out]
 
 
 def vjp(case, backend, composite=False, float64=False):

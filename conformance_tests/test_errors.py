@@ -94,6 +94,19 @@ ERROR_CASES = {
         ops.convert_to_tensor(np.ones((2,), "int32")))),
     "convert_to_tensor_complex": ("convert_to_tensor", "complex64", lambda ops: ops.convert_to_tensor(
         np.ones((2,), "complex64"))),
+    "scan_without_xs_or_length": ("scan", "pass length", lambda ops: ops.scan(lambda c, x: (c, x), _ones(ops, (2,)))),
+    "scan_xs_lengths_differ": ("scan", "leading length", lambda ops: ops.scan(
+        lambda c, x: (c, x[0]), _ones(ops, (2,)), (_ones(ops, (3, 2)), _ones(ops, (4, 2))))),
+    "scan_carry_structure": ("scan", "structure", lambda ops: ops.scan(
+        lambda c, x: ((c, c), x), _ones(ops, (2,)), _ones(ops, (3, 2)))),
+    "scan_carry_shape": ("scan", "expected float32[2], got float32[4, 2]", lambda ops: ops.scan(
+        lambda c, x: (ops.add(c, x), x), _ones(ops, (2,)), _ones(ops, (3, 4, 2)))),
+    "while_loop_body_shape": ("while_loop", "loop_vars", lambda ops: ops.while_loop(
+        lambda x: ops.less(ops.sum(x), 5.0), lambda x: ops.concatenate([x, x]), _ones(ops, (1,)))),
+    "cond_pred_not_scalar": ("cond", "got shape (2,)", lambda ops: ops.cond(
+        ops.convert_to_tensor(np.array([True, False])), lambda: _ones(ops, (1,)), lambda: _ones(ops, (1,)))),
+    "dot_product_attention_heads": ("dot_product_attention", "must divide", lambda ops: ops.dot_product_attention(
+        _ones(ops, (1, 2, 3, 4)), _ones(ops, (1, 2, 2, 4)), _ones(ops, (1, 2, 2, 4)))),
 }
 
 _reference_errors = {}

@@ -78,6 +78,8 @@ def _walk(out):
     leaves = []
 
     def walk(x):
+        if isinstance(x, dict):
+            return ("dict", tuple((k, walk(x[k])) for k in sorted(x)))
         if isinstance(x, (list, tuple)):  # a tuple subclass (``shape``'s SymbolicShape) reads as a tuple
             return ("list" if isinstance(x, list) else "tuple", tuple(walk(v) for v in x))
         if isinstance(x, KerasTensor):

@@ -8,8 +8,8 @@ at module level, one callable per primitive below with *the same signature and d
 
 Module map. Every backend package holds each primitive in the module named after its section
 (``primitive(category)`` below): ``_creation``, ``_elementwise``, ``_comparison``, ``_reduction``,
-``_linalg``, ``_shape``, ``_nn``, ``_random``, ``_autodiff``, ``_compile``; the hooks in
-``_device``; overrides of composites in ``_fused``; ``fused_optimizer_update`` in ``_optim``. A
+``_linalg``, ``_shape``, ``_nn``, ``_random``, ``_autodiff``, ``_compile``, ``_control_flow``; the
+hooks in ``_device``; overrides of composites in ``_fused``; ``fused_optimizer_update`` in ``_optim``. A
 section may be a package (``_nn/conv.py``, ``_nn/pool.py``); other modules hold helpers, never an
 op. ``MODULE_MAP`` states it and ``tests/test_backend_layout.py`` checks every backend against it.
 
@@ -589,6 +589,59 @@ def random_shuffle(x, seed, axis=0):
 
 
 # ----------------------------------------------------------------------------------------------
+# Control flow: functions of pytrees (``kerafront.tree``) of tensors, run natively per framework.
+# ``init``/``loop_vars``/results may be nested tuples, lists and dicts; Variables in them are read.
+
+@primitive("control_flow")
+def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
+    """Loop ``f(carry, x) -> (carry, y)`` over the leading axis of ``xs``; returns ``(carry, ys)``.
+
+    ``xs``: a pytree whose leaves share a leading length ``n`` (the steps); ``x`` is one slice of
+    every leaf. ``xs=None`` needs ``length`` and gives ``f`` ``x=None``. ``init``'s leaves become
+    tensors first (a Python float floatx, an int int32), and every carry ``f`` returns must have
+    their structure, shapes and dtypes. ``ys``: ``y``'s structure, each leaf stacked to
+    ``(n, *leaf.shape)``; ``y=None`` gives ``ys=None``. ``reverse=True`` steps from ``n - 1`` down
+    to 0 and ``ys[i]`` still belongs to ``xs[i]`` (as ``jax.lax.scan``). ``unroll`` (an int >= 1 or
+    a bool) is honoured by JAX and accepted elsewhere.
+
+    Differentiable with respect to ``init``, ``xs`` and tensors ``f`` closes over (a recurrent
+    cell reads its kernels inside ``f``), also inside compiled steps. Native: ``jax.lax.scan``;
+    TensorFlow a ``tf.while_loop`` over TensorArrays (eager or in ``tf.function``); a Python loop
+    on torch and NumPy. Raises ``ValueError`` naming ``scan`` for ``xs=None`` without ``length``,
+    leaves of ``xs`` of different lengths (or without a leading axis), ``length`` not matching
+    them, ``n < 1`` (no step to learn ``y``'s shape from), ``f`` not returning a pair, or a carry
+    of another structure, shape or dtype than ``init``.
+    """
+
+
+@primitive("control_flow", differentiable=False)
+def while_loop(cond, body, loop_vars, maximum_iterations=None):
+    """``while cond(*vars): vars = body(*vars)`` at most ``maximum_iterations`` times; returns the vars.
+
+    ``loop_vars``: a tuple or list (``cond`` and ``body`` take its items as arguments and ``body``
+    returns as many; the result is a tuple) or one pytree (passed and returned as one argument).
+    Leaves become tensors first; ``body`` keeps their structure, shapes and dtypes (``ValueError``
+    naming ``while_loop`` otherwise). ``cond`` returns a scalar bool. Native:
+    ``jax.lax.while_loop``, ``tf.while_loop``, a Python loop on torch and NumPy. Not in
+    ``DIFFERENTIABLE``: JAX cannot reverse-differentiate a loop whose trip count depends on values
+    (``jax.lax.while_loop`` has no VJP); the other backends' gradients flow but are not promised.
+    Use ``scan`` (or ``fori_loop`` with int bounds) to differentiate a loop.
+    """
+
+
+@primitive("control_flow")
+def cond(pred, true_fn, false_fn):
+    """``true_fn()`` if ``pred`` else ``false_fn()``; both return pytrees of one structure, shapes and dtypes.
+
+    ``pred``: a Python bool or a scalar (shape ``()``) tensor; any other shape raises ``ValueError``
+    naming ``cond``. Native: ``jax.lax.cond`` (traces both branches), ``tf.cond`` (a Python bool
+    picks its branch without building one), a Python ``if`` on torch and NumPy (only the taken
+    branch runs, so a branch mismatch surfaces only where both are traced, and on KerasTensors).
+    Differentiable through the taken branch.
+    """
+
+
+# ----------------------------------------------------------------------------------------------
 # Autodiff and compilation (``grad`` is the composite ``kerafront.ops.grad``, written once from
 # ``value_and_grad``)
 
@@ -644,7 +697,8 @@ KINK_RULES = {
 MODULE_MAP = {
     "creation": "_creation", "elementwise": "_elementwise", "comparison": "_comparison",
     "reduction": "_reduction", "linalg": "_linalg", "shape": "_shape", "nn": "_nn", "random": "_random",
-    "autodiff": "_autodiff", "compile": "_compile", "device": "_device", "fused": "_fused", "optim": "_optim",
+    "autodiff": "_autodiff", "compile": "_compile", "control_flow": "_control_flow", "device": "_device",
+    "fused": "_fused", "optim": "_optim",
 }
 
 BACKEND_HOOKS = {
@@ -683,7 +737,9 @@ OPTIONAL_BACKEND_HOOKS = {
 OVERRIDABLE_COMPOSITES = (
     "relu", "gelu", "silu", "softplus", "softmax", "log_softmax", "logsumexp",
     "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
-    "conv_bias", "depthwise_conv", "moments",
+    "conv_bias", "depthwise_conv", "moments", "layer_normalization",
+    "dot_product_attention",
+    "lstm", "gru",
 )
 
 

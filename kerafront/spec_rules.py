@@ -20,6 +20,12 @@ op's name and the arguments they received, and get plain Python values back:
   whose shapes do not broadcast (backends raise it from their kernel's own error: no cost when shapes fit).
 * ``index_error(op, low, high, size, axis, shape)`` -> the ``IndexError`` for gather indices outside
   ``[-size, size)`` (``take``, ``take_along_axis``), given the least and greatest index received.
+* Control flow (``scan``, ``while_loop``, ``cond``): ``check_unroll(unroll, op)``; ``scan_length(shapes,
+  length)`` -> the number of steps (``None``: known only at run time); ``step_pair(out)`` -> ``f``'s
+  ``(carry, y)``; ``check_same_specs(op, what, reference, expected, received)``: a loop's carry keeps
+  the structure, shapes and dtypes it started with; ``check_scalar_pred(shape, op, what)``.
+* ``attention_groups(query_shape, key_shape, value_shape)`` -> query heads per key/value head of
+  ``dot_product_attention`` (1: multi-head, N: multi-query), after checking the shapes agree.
 
 Results are cached where the arguments are hashable: these run on every op call.
 """
@@ -28,11 +34,13 @@ import functools
 import itertools
 import operator
 
+from kerafront import tree
 from kerafront.config import state
 
 __all__ = ["normalize_axis", "single_axis", "squeeze_axes", "spatial_tuple", "padding_mode", "channels_first",
            "check_spatial_rank", "window_geometry", "transpose_geometry", "check_output_padding",
-           "broadcastable", "broadcast_error", "index_error"]
+           "broadcastable", "broadcast_error", "index_error", "check_unroll", "scan_length", "step_pair",
+           "check_same_specs", "check_scalar_pred", "attention_groups"]
 
 _ALL_AXES = tuple(tuple(range(n)) for n in range(33))
 
@@ -263,3 +271,109 @@ def index_error(op, low, high, size, axis, shape):
     where = "the flattened tensor" if axis is None else f"axis {axis}"
     return IndexError(f"{op}: index out of range for {where} of size {size} (x has shape {tuple(shape)}): "
                       f"indices must be in [{-size}, {size}), got indices from {int(low)} to {int(high)}.")
+
+
+def check_unroll(unroll, op):
+    """``unroll`` of a loop: a bool or an int >= 1 (Keras's rule)."""
+    if isinstance(unroll, bool) or (isinstance(unroll, int) and unroll >= 1):
+        return unroll
+    raise ValueError(f"{op}: unroll must be a positive int or a bool, got {unroll!r}.")
+
+
+def scan_length(shapes, length):
+    """``scan``'s number of steps from the shapes of ``xs``'s leaves (a ``None`` dim: unknown until run) and
+    ``length``; ``None`` when it is known only at run time (a ``tf.function`` traced without it)."""
+    if length is not None:
+        try:
+            length = operator.index(length)
+        except TypeError:
+            raise ValueError(f"scan: length must be an int, got {length!r}.") from None
+    if not shapes and length is None:
+        raise ValueError("scan: xs is None (or holds no tensor), so the number of steps is unknown; pass length.")
+    shapes = [tuple(shape) for shape in shapes]
+    if any(not shape for shape in shapes):
+        raise ValueError(f"scan: every leaf of xs needs a leading (step) axis; got leaves of shapes {shapes}.")
+    leading = sorted({shape[0] for shape in shapes if shape[0] is not None})
+    if len(leading) > 1:
+        raise ValueError(f"scan: the leaves of xs must share their leading length (the number of steps); got "
+                         f"leaves of shapes {shapes}.")
+    steps = leading[0] if leading else None
+    if length is not None and steps is not None and length != steps:
+        raise ValueError(f"scan: length={length} differs from the leading length {steps} of xs (shapes {shapes}).")
+    steps = length if length is not None else steps
+    if steps is not None and steps < 1:
+        raise ValueError(f"scan: needs at least one step (y's shape is learnt from the first), got length {steps}.")
+    return steps
+
+
+def step_pair(out):
+    """``scan``'s ``f`` result as ``(carry, y)``."""
+    if isinstance(out, (tuple, list)) and len(out) == 2:
+        return out
+    kind = f"a {type(out).__name__} of length {len(out)}" if isinstance(out, (tuple, list)) else type(out).__name__
+    raise ValueError(f"scan: f must return a pair (carry, y), got {kind}; return (new_carry, None) when there is no "
+                     f"output per step.")
+
+
+class _Spec:
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape, dtype):
+        self.shape, self.dtype = tuple(shape), dtype
+
+    def __repr__(self):
+        return f"{self.dtype}{list(self.shape)}"
+
+
+def _fits(expected, received):
+    (shape_a, dtype_a), (shape_b, dtype_b) = expected, received
+    return dtype_a == dtype_b and len(shape_a) == len(shape_b) and all(
+        a is None or b is None or a == b for a, b in zip(shape_a, shape_b))
+
+
+def check_same_specs(op, what, reference, expected, received):
+    """Raise ``ValueError`` unless ``received`` matches ``expected``: each a pair ``(treedef, [(shape, dtype)])``
+    (``kerafront.tree``); ``None`` dims fit any size. ``what`` names the value checked, ``reference`` its model."""
+    (def_a, specs_a), (def_b, specs_b) = expected, received
+    if def_a == def_b and len(specs_a) == len(specs_b) and all(map(_fits, specs_a, specs_b)):
+        return
+    show = lambda treedef, specs: repr(tree.unflatten(treedef, [_Spec(*s) for s in specs]))  # noqa: E731
+    raise ValueError(f"{op}: {what} must keep the structure, shapes and dtypes of {reference}: expected "
+                     f"{show(def_a, specs_a)}, got {show(def_b, specs_b)}.")
+
+
+def check_scalar_pred(shape, op, what="pred"):
+    """A branch or loop condition is a scalar: shape ``()``."""
+    if tuple(shape) != ():
+        raise ValueError(f"{op}: {what} must be a scalar (a Python bool or a tensor of shape ()), got shape "
+                         f"{tuple(shape)}; reduce it first, e.g. with ops.all or ops.any.")
+
+
+def attention_groups(query_shape, key_shape, value_shape):
+    """``N // K`` for ``dot_product_attention``'s query (B, T, N, H) and key/value (B, S, K, H) (``None`` dims,
+    and tensors standing for dims unknown while tracing, fit; ``None`` when ``N`` or ``K`` is unknown).
+
+    Raises ``ValueError`` for a rank that is not 4, key and value that differ in (B, S, K), a batch or
+    head depth that differs from the query's, or ``K`` not dividing ``N``.
+    """
+    static = lambda d: d if isinstance(d, int) else None  # noqa: E731  (a tensor while tracing: unknown)
+    shapes = tuple(tuple(static(d) for d in s) for s in (query_shape, key_shape, value_shape))
+    described = f"query {shapes[0]}, key {shapes[1]}, value {shapes[2]}"
+    if any(len(s) != 4 for s in shapes):
+        raise ValueError(f"dot_product_attention: query, key and value must be 4-D (batch, time, heads, depth); "
+                         f"got {described}.")
+    (batch, _, heads, depth), key, value = shapes
+    same = lambda a, b: a is None or b is None or a == b  # noqa: E731
+    if not all(same(a, b) for a, b in zip(key[:3], value[:3])):
+        raise ValueError(f"dot_product_attention: key and value must have the same (batch, time, heads); got "
+                         f"{described}.")
+    if not (same(batch, key[0]) and same(depth, key[3])):
+        raise ValueError(f"dot_product_attention: key must have the query's batch size and depth (B, S, K, H); "
+                         f"got {described}.")
+    kv_heads = key[2]
+    if heads is None or kv_heads is None:
+        return None
+    if kv_heads < 1 or heads % kv_heads:
+        raise ValueError(f"dot_product_attention: the key/value heads ({kv_heads}) must divide the query heads "
+                         f"({heads}) (grouped-query attention); got {described}.")
+    return heads // kv_heads

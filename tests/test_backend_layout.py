@@ -14,7 +14,7 @@ from kerafront import spec
 BACKENDS = pathlib.Path(__file__).resolve().parent.parent / "backends"
 PACKAGES = ("kerafront_numpy", "kerafront_torch", "kerafront_jax", "kerafront_tensorflow")
 REQUIRED_SECTIONS = ("creation", "elementwise", "comparison", "reduction", "linalg", "shape", "nn", "random",
-                     "autodiff", "compile", "device")
+                     "autodiff", "compile", "control_flow", "device")
 
 # name -> the section (a key of spec.MODULE_MAP) where a backend must define it, if it defines it.
 HOMES = {name: fn.category for name, fn in spec.PRIMITIVES.items()}

@@ -4,9 +4,10 @@ Modules, by section of the spec (``spec.MODULE_MAP``): ``_creation`` (conversion
 shape, dtype), ``_elementwise``, ``_comparison`` (comparisons and logic), ``_reduction``,
 ``_linalg`` (matmul, einsum), ``_shape`` (shape ops, gather/scatter, sorting), ``_nn`` (conv,
 pooling), ``_random``, ``_autodiff`` (``jax.value_and_grad``, ``stop_gradient``), ``_compile``
-(``jax.jit``) and ``_device`` (the hooks). Helpers: ``_convert`` (dtypes, x64, conversion,
-promotion) and ``_cache`` (the persistent compilation cache). There is no ``_fused`` or
-``_optim``: this backend overrides no composite and has no fused optimizer update.
+(``jax.jit``), ``_control_flow`` (``jax.lax.scan``, ``while_loop``, ``cond``) and ``_device`` (the
+hooks). Helpers: ``_convert`` (dtypes, x64, conversion, promotion) and ``_cache`` (the persistent
+compilation cache). ``_fused`` overrides one composite, ``dot_product_attention`` (on
+``jax.nn.dot_product_attention``); there is no ``_optim`` (no fused optimizer update).
 
 Choices a user may meet:
 
@@ -29,12 +30,14 @@ from kerafront_jax._autodiff import stop_gradient, value_and_grad
 from kerafront_jax._comparison import (equal, greater, greater_equal, isfinite, isnan, less, less_equal,
                                        logical_and, logical_not, logical_or, logical_xor, not_equal)
 from kerafront_jax._compile import compile, compiled_functions_take_numpy, step_mode
+from kerafront_jax._control_flow import cond, scan, while_loop
 from kerafront_jax._creation import (arange, cast, convert_to_numpy, convert_to_tensor, dtype, eye, full,
                                      is_tensor, ones, shape, zeros)
 from kerafront_jax._device import default_device, device_scope, list_devices, name
 from kerafront_jax._elementwise import (abs, add, ceil, clip, cos, divide, erf, exp, expm1, floor, floor_divide,
                                         log, log1p, maximum, minimum, mod, multiply, negative, power, round,
                                         rsqrt, sigmoid, sign, sin, sqrt, square, subtract, tanh, where)
+from kerafront_jax._fused import dot_product_attention
 from kerafront_jax._linalg import einsum, matmul
 from kerafront_jax._nn import average_pool, conv, conv_transpose, max_pool
 from kerafront_jax._random import random_normal, random_shuffle, random_uniform, truncated_normal

@@ -13,9 +13,11 @@ module of its spec section (``kerafront.spec.MODULE_MAP``):
   scatter, sort, top_k, and ``getitem`` for boxes)
 * nn: ``_nn`` (``conv.py``: conv, conv_transpose; ``pool.py``: max_pool, average_pool)
 * random: ``_random``; autodiff: ``_autodiff`` (Box, value_and_grad, stop_gradient);
-  compile: ``_compile``; device: ``_device`` (name, device_scope, ..., prepare_for_training)
-* fused: ``_fused``, overrides of composites (``kerafront.spec.OVERRIDABLE_COMPOSITES``): ``relu``
-  and ``conv_bias``, checked against the composites by ``conformance_tests/test_overrides.py``
+  compile: ``_compile``; control_flow: ``_control_flow`` (scan, while_loop, cond: Python loops);
+  device: ``_device`` (name, device_scope, ..., prepare_for_training)
+* fused: ``_fused``, overrides of composites (``kerafront.spec.OVERRIDABLE_COMPOSITES``): ``relu``,
+  ``conv_bias`` and the whole-sequence ``lstm``/``gru`` (``_recurrent``), checked against the
+  composites by ``conformance_tests/test_overrides.py``
 * optim: ``_optim``, the optional fused optimizer update
 
 Helpers that define no op: ``_convert`` (dtype mapping, conversion, kerafront's promotion) and
@@ -31,13 +33,14 @@ from kerafront_numpy._autodiff import Box, stop_gradient, value_and_grad
 from kerafront_numpy._comparison import (equal, greater, greater_equal, isfinite, isnan, less, less_equal, logical_and,
                                          logical_not, logical_or, logical_xor, not_equal)
 from kerafront_numpy._compile import compile, step_mode
+from kerafront_numpy._control_flow import cond, scan, while_loop
 from kerafront_numpy._creation import (arange, cast, convert_to_numpy, convert_to_tensor, dtype, eye, full, is_tensor,
                                        ones, shape, zeros)
 from kerafront_numpy._device import default_device, device_scope, list_devices, name, prepare_for_training
 from kerafront_numpy._elementwise import (abs, add, ceil, clip, cos, divide, erf, exp, expm1, floor, floor_divide, log,
                                           log1p, maximum, minimum, mod, multiply, negative, power, round, rsqrt,
                                           sigmoid, sign, sin, sqrt, square, subtract, tanh, where)
-from kerafront_numpy._fused import conv_bias, relu
+from kerafront_numpy._fused import conv_bias, gru, lstm, relu
 from kerafront_numpy._linalg import einsum, matmul
 from kerafront_numpy._nn import average_pool, conv, conv_transpose, max_pool
 from kerafront_numpy._optim import fused_optimizer_update

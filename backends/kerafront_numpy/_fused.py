@@ -1,4 +1,4 @@
-"""Overrides of composites (``kerafront.spec.OVERRIDABLE_COMPOSITES``): ``relu`` and ``conv_bias``.
+"""Overrides of composites (``kerafront.spec.OVERRIDABLE_COMPOSITES``): ``relu``, ``conv_bias``, ``lstm``, ``gru``.
 
 Each computes exactly what its composite in ``kerafront.ops`` computes, with a cheaper forward or
 VJP; ``conformance_tests/test_overrides.py`` checks both against the composites, ties and NaN included.
@@ -8,6 +8,7 @@ import numpy as np
 
 from kerafront import spec_rules
 
+from kerafront_numpy import _recurrent
 from kerafront_numpy._autodiff import needs_gradient, primitive, save_residual
 from kerafront_numpy._convert import promote, result_array, to_array
 from kerafront_numpy._elementwise import maximum, select
@@ -57,3 +58,18 @@ def conv_bias(inputs, kernel, bias, strides=1, padding="valid", data_format=None
     else:
         y = y + bias
     return save_residual(from_nhwc(y, inputs.ndim, channels_first), cols)
+
+
+def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias=None, mask=None, go_backwards=False,
+         zero_output_for_mask=False):
+    """``kerafront.ops.lstm`` as one tape entry: the whole sequence forward, and one VJP that runs
+    backpropagation through time (``_recurrent``), instead of a dozen entries per step."""
+    return _recurrent.lstm_sequence(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias, mask, go_backwards,
+                                    zero_output_for_mask)
+
+
+def gru(inputs, initial_h, kernel, recurrent_kernel, bias=None, mask=None, go_backwards=False, reset_after=True,
+        zero_output_for_mask=False):
+    """``kerafront.ops.gru`` as one tape entry (both ``reset_after`` forms), as ``lstm`` above."""
+    return _recurrent.gru_sequence(inputs, initial_h, kernel, recurrent_kernel, bias, mask, go_backwards, reset_after,
+                                   zero_output_for_mask)

@@ -23,6 +23,7 @@ Modules, by section of ``kerafront.spec`` (``spec.MODULE_MAP``):
 * nn ``_nn``: conv, conv_transpose, max_pool, average_pool
 * random ``_random``: stateless seeded random ops
 * autodiff ``_autodiff``: value_and_grad, stop_gradient; compile ``_compile``: compile, step_mode ("stateful")
+* control_flow ``_control_flow``: scan, while_loop (``tf.while_loop``), cond (``tf.cond``)
 * device ``_device``: name, device_scope, default_device, list_devices; ``variable_storage`` (kerafront
   Variables hold ``tf.Variable``s, so ``tf.GradientTape`` and ``tf.function`` see them)
 * fused ``_fused``: the ``relu`` override of a composite
@@ -36,6 +37,7 @@ from kerafront_tensorflow._autodiff import stop_gradient, value_and_grad
 from kerafront_tensorflow._comparison import (equal, greater, greater_equal, isfinite, isnan, less, less_equal,
                                               logical_and, logical_not, logical_or, logical_xor, not_equal)
 from kerafront_tensorflow._compile import compile, step_mode
+from kerafront_tensorflow._control_flow import cond, scan, while_loop
 from kerafront_tensorflow._creation import (arange, cast, convert_to_numpy, convert_to_tensor, dtype, eye, full,
                                             is_tensor, ones, shape, zeros)
 from kerafront_tensorflow._device import default_device, device_scope, list_devices, name, variable_storage

@@ -9,10 +9,10 @@ Modules, one per section of ``kerafront.spec.MODULE_MAP``:
 * ``_shape``: reshape, concatenate, pad, slice, take, scatter, sort, top_k...
 * ``_nn``: conv, conv_transpose, max_pool, average_pool; ``_random``: seeded random
 * ``_autodiff``: value_and_grad, stop_gradient, inference_scope; ``_compile``: compile (opt-in
-  ``torch.compile``)
+  ``torch.compile``); ``_control_flow``: scan, while_loop, cond (Python loops and branches)
 * ``_device``: the hooks name, device_scope, default_device, list_devices, prepare_for_training,
   variable_storage (weights are ``torch.nn.Parameter``s)
-* ``_fused``: fused overrides of composites (relu, log_softmax, the crossentropies, conv_bias...)
+* ``_fused``: fused overrides of composites (relu, log_softmax, the crossentropies, conv_bias, lstm/gru...)
 * ``_optim``: ``fused_optimizer_update``, the optional multi-tensor optimizer hook
 
 ``_convert`` holds the helpers every section shares (dtype mapping, conversion, promotion).
@@ -31,6 +31,7 @@ from kerafront_torch._autodiff import inference_scope, stop_gradient, value_and_
 from kerafront_torch._comparison import (equal, greater, greater_equal, isfinite, isnan, less, less_equal,
                                          logical_and, logical_not, logical_or, logical_xor, not_equal)
 from kerafront_torch._compile import compile, step_mode
+from kerafront_torch._control_flow import cond, scan, while_loop
 from kerafront_torch._creation import (arange, cast, convert_to_numpy, convert_to_tensor, dtype, eye, full,
                                        is_tensor, ones, shape, zeros)
 from kerafront_torch._device import (default_device, device_scope, list_devices, name, prepare_for_training,
@@ -38,9 +39,9 @@ from kerafront_torch._device import (default_device, device_scope, list_devices,
 from kerafront_torch._elementwise import (abs, add, ceil, clip, cos, divide, erf, exp, expm1, floor, floor_divide,
                                           log, log1p, maximum, minimum, mod, multiply, negative, power, round,
                                           rsqrt, sigmoid, sign, sin, sqrt, square, subtract, tanh, where)
-from kerafront_torch._fused import (binary_crossentropy, categorical_crossentropy, conv_bias, gelu, log_softmax,
-                                    logsumexp, moments, relu, silu, softmax, softplus,
-                                    sparse_categorical_crossentropy)
+from kerafront_torch._fused import (binary_crossentropy, categorical_crossentropy, conv_bias, dot_product_attention,
+                                    gelu, gru, layer_normalization, log_softmax, logsumexp, lstm, moments, relu, silu,
+                                    softmax, softplus, sparse_categorical_crossentropy)
 from kerafront_torch._linalg import einsum, matmul
 from kerafront_torch._nn import average_pool, conv, conv_transpose, max_pool
 from kerafront_torch._optim import fused_optimizer_update

@@ -4,7 +4,9 @@ Each function has the signature of the composite in ``kerafront/ops`` and comput
 (and, up to rounding, the same gradient) with torch's fused kernels: ``torch.softmax``,
 ``torch.log_softmax``, ``torch.logsumexp``, ``F.gelu``, ``F.silu``, ``F.softplus``,
 ``F.binary_cross_entropy_with_logits``, ``F.cross_entropy`` (integer targets, from logits),
-``torch.var_mean`` and, for ``conv_bias``, a convolution with the bias passed to torch's kernel.
+``torch.var_mean``, for ``conv_bias`` a convolution with the bias passed to torch's kernel, for
+``lstm``/``gru`` torch's fused recurrent kernels (``_recurrent``), and for ``dot_product_attention``
+``F.scaled_dot_product_attention``.
 Semantics that torch does not share are kept explicitly:
 
 * ``relu`` is ``torch.relu``: its gradient at exactly 0 is 0, as ``kerafront.spec.KINK_RULES``
@@ -20,9 +22,10 @@ import torch
 import torch.nn.functional as F
 
 from kerafront import config
-from kerafront.spec_rules import normalize_axis
+from kerafront.spec_rules import attention_groups, normalize_axis
 
-from kerafront_torch._convert import Tensor, as_tensor, float_input
+from kerafront_torch import _recurrent
+from kerafront_torch._convert import Tensor, as_tensor, float_input, promote_all
 from kerafront_torch._nn import convolve
 from kerafront_torch._shape import take_along_axis
 
@@ -76,6 +79,22 @@ def moments(x, axes, keepdims=False):
         return x, torch.zeros_like(x)
     variance, mean = torch.var_mean(x, dim=dims, correction=0, keepdim=keepdims)
     return mean, variance
+
+
+def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None):
+    """``torch.nn.functional.layer_norm`` (one fused kernel forward and backward) when the normalized axes
+    are the trailing ones; otherwise the composite."""
+    x = float_input(x)
+    rank = x.ndim
+    axes = sorted(a % rank for a in ((axis,) if isinstance(axis, int) else axis)) if rank else None
+    if not axes or axes != list(range(rank - len(axes), rank)) or \
+            any(t is not None and (not isinstance(t, torch.Tensor) or t.dtype != x.dtype) for t in (gamma, beta)):
+        from kerafront.ops.math import layer_normalization as composite_op
+        return composite_op.composite(x, gamma, beta, axis, epsilon)
+    normalized = tuple(x.shape[rank - len(axes):])
+    gamma = None if gamma is None else gamma.reshape(normalized)
+    beta = None if beta is None else beta.reshape(normalized)
+    return torch.nn.functional.layer_norm(x, normalized, gamma, beta, 1e-7 if epsilon is None else float(epsilon))
 
 
 def conv_bias(inputs, kernel, bias, strides=1, padding="valid", data_format=None, dilation_rate=1):
@@ -149,3 +168,54 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
                              f"of shape {out_shape} and axis {axis}, got {tuple(target.shape)}.") from None
         raise IndexError(f"sparse_categorical_crossentropy: a class id is out of range for {out_shape[axis]} "
                          f"classes (output shape {out_shape}): {error}") from None
+
+
+def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias=None, mask=None, go_backwards=False,
+         zero_output_for_mask=False):
+    """``kerafront.ops.lstm`` on torch's fused LSTM kernel (cuDNN on CUDA); see ``_recurrent`` for the
+    weight conversion and which masks it covers."""
+    return _recurrent.lstm_sequence(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias, mask, go_backwards,
+                                    zero_output_for_mask)
+
+
+def gru(inputs, initial_h, kernel, recurrent_kernel, bias=None, mask=None, go_backwards=False, reset_after=True,
+        zero_output_for_mask=False):
+    """``kerafront.ops.gru`` on torch's fused GRU kernel (``reset_after=True``; the other form takes the composite)."""
+    return _recurrent.gru_sequence(inputs, initial_h, kernel, recurrent_kernel, bias, mask, go_backwards, reset_after,
+                                   zero_output_for_mask)
+
+
+def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, is_causal=False,
+                          flash_attention=None):
+    """``kerafront.ops.dot_product_attention`` on ``F.scaled_dot_product_attention`` (torch picks its flash or
+    memory-efficient kernel), with the heads moved to axis 1 and back and grouped-query attention native.
+
+    A row whose keys are all masked would come out 0 from torch's kernels; it is computed unmasked and
+    replaced by the composite's result, the mean of the values (gradient to the values only).
+    """
+    query, key, value = (float_input(t) for t in promote_all((query, key, value)))
+    attention_groups(query.shape, key.shape, value.shape)
+    groups = query.shape[2] // key.shape[2]
+    keep = None if mask is None else as_tensor(mask, query.device)
+    if keep is not None and keep.dtype is not torch.bool:
+        keep = keep != 0
+    if is_causal and (keep is not None or bias is not None):
+        causal = torch.ones(query.shape[1], key.shape[1], dtype=torch.bool, device=query.device).tril()
+        keep, is_causal = (causal if keep is None else keep & causal), False
+    attn_mask = empty = None
+    if keep is not None:
+        empty = ~keep.any(-1, keepdim=True)
+        attn_mask = keep | empty
+    if bias is not None:
+        bias = as_tensor(bias, query.device).to(query.dtype)
+        attn_mask = bias if attn_mask is None else bias.masked_fill(~attn_mask, float("-inf"))
+    out = F.scaled_dot_product_attention(query.transpose(1, 2), key.transpose(1, 2), value.transpose(1, 2),
+                                         attn_mask=attn_mask, is_causal=is_causal, scale=scale,
+                                         enable_gqa=groups != 1).transpose(1, 2)
+    if empty is None:
+        return out
+    mean = value.mean(dim=1, keepdim=True)
+    if groups != 1:
+        mean = mean.repeat_interleave(groups, dim=2)
+    empty = empty.reshape((1,) * (4 - empty.dim()) + tuple(empty.shape)).transpose(1, 2)
+    return torch.where(empty, mean, out)

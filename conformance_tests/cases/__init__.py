@@ -4,7 +4,8 @@ A case names an op of ``kerafront.ops`` (a spec primitive or a composite), its p
 arguments and keyword arguments. Tensor arguments are ``T(array)``: a NumPy array generated from a
 fixed seed, converted to the backend's native tensor before the call (``T(array, native=False)``
 passes the NumPy array itself, to check that ops accept NumPy input). Everything else (Python
-scalars, shapes, strings, lists of ``T``) is passed as written.
+scalars, shapes, strings, lists of ``T``) is passed as written; a function that reads
+tensors is a ``Closure``.
 
 Each case module (``elementwise.py``, ``nn.py``, ...) builds its cases with ``add(...)`` and a
 ``Gen`` seeded with its own constant, so inputs are identical in every process (pytest-xdist
@@ -42,6 +43,21 @@ class T:
 
     def __repr__(self):
         return f"T({self.array.dtype}{list(self.array.shape)})"
+
+
+class Closure:
+    """A function argument that reads tensors: passed to the op as ``functools.partial(fn, *tensors)``, each
+    ``T`` among ``tensors`` replaced like any other argument, so the gradient checks also differentiate
+    with respect to what a function closes over (a recurrent cell's kernels). ``expect`` receives the
+    partial of the raw arrays (``.args`` holds them)."""
+
+    __slots__ = ("fn", "tensors")
+
+    def __init__(self, fn, *tensors):
+        self.fn, self.tensors = fn, tensors
+
+    def __repr__(self):
+        return f"Closure({self.fn.__name__}, {list(self.tensors)})"
 
 
 @dataclass
@@ -161,7 +177,8 @@ def cases_by_op():
 
 
 from conformance_tests.cases import (  # noqa: E402,F401  (each module appends to CASES)
-    creation, elementwise, promotion, reductions, shape, linalg, nn, composites, kinks)
+    creation, elementwise, promotion, reductions, shape, linalg, nn, composites, kinks, control_flow)
+from conformance_tests.cases import recurrent  # noqa: E402,F401
 
 
 def _check_unique_ids():

@@ -160,6 +160,25 @@ add("moments", "axes_keepdims", T(x234), [0, 1], kwargs={"keepdims": True}, dtyp
 add("moments", "tuple_axes", T(x234), (0, 2), dtype="float32",
     expect=lambda x, a: (x.mean(a), x.var(a)), tol="reduction")
 
+def _layer_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-7):
+    x = x.astype(np.float64)
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    shape = [x.shape[a] if a % x.ndim in [b % x.ndim for b in axes] else 1 for a in range(x.ndim)]
+    out = (x - x.mean(axes, keepdims=True)) / np.sqrt(x.var(axes, keepdims=True) + epsilon)
+    if gamma is not None:
+        out = out * gamma.reshape(shape)
+    return out if beta is None else out + beta.reshape(shape)
+
+
+add("layer_normalization", "last_axis", T(x234), T(g.normal((4,))), T(g.normal((4,))), dtype="float32",
+    kwargs={"epsilon": 1e-3}, expect=_layer_norm, tol="reduction")
+add("layer_normalization", "two_trailing_axes", T(x234), T(g.normal((3, 4))), T(g.normal((3, 4))), dtype="float32",
+    kwargs={"axis": (1, 2)}, expect=_layer_norm, tol="reduction")
+add("layer_normalization", "inner_axis_no_affine", T(x234), kwargs={"axis": 1}, dtype="float32",
+    expect=_layer_norm, tol="reduction")
+add("layer_normalization", "float64", T(x234.astype("float64")), T(g.normal((4,)).astype("float64")), None,
+    dtype="float64", expect=_layer_norm, tol="reduction")
+
 for ord_name, order in (("l1", 1), ("l2", 2), ("inf", float("inf"))):
     add("norm", f"{ord_name}_all", T(g.away((3, 4))), kwargs={"ord": order}, dtype="float32",
         expect=lambda x, ord: np.linalg.norm(x.ravel(), ord), tol="reduction")

@@ -37,6 +37,10 @@ NO_KINK_ROWS = {
                                        "rule at and beyond the bounds",
     "l2_normalize": "maximum floors the squared norm at epsilon; a tie needs a squared norm of exactly 1e-12",
     "normalize": "its kinks are norm's (rows under norm) and maximum's floor at 1e-12 (a norm of exactly 1e-12)",
+    "lstm": "`where` picks by the given boolean mask, never by comparing values: it has no kink",
+    "gru": "`where` picks by the given boolean mask, never by comparing values: it has no kink",
+    "dot_product_attention": "softmax's max is under stop_gradient; `where` picks by the boolean mask and the "
+                             "causal pattern, never by comparing values",
 }
 
 
@@ -122,6 +126,12 @@ for op, first_wins in (("maximum", np.greater_equal), ("minimum", np.less_equal)
     kink(op, "ties_broadcast", T(tied_rows), T(tied_row), expect=numpy_op,
          grad=lambda g, x1, x2, first_wins=first_wins: [g * first_wins(x1, x2),
                                                         np.sum(g * ~first_wins(x1, x2), axis=0)])
+    # Against a Python scalar torch's backend would otherwise use clamp_min/clamp_max, whose gradient at a
+    # tie is 1 up to torch 2.13 and 0 from 2.14 (elu's minimum(x, 0) goes through here).
+    kink(op, "ties_scalar", T(ties_x1), 3.0, expect=numpy_op,
+         grad=lambda g, x1, x2, first_wins=first_wins: [g * first_wins(x1, x2)])
+    kink(op, "ties_int_scalar", T(ties_x1), 0, expect=numpy_op,
+         grad=lambda g, x1, x2, first_wins=first_wins: [g * first_wins(x1, x2)])
 
 # torch's clamp gives 1 at the bounds up to 2.13 and 0 from 2.14; jnp.clip gives 1/2 there.
 at_bounds = f32([-2.0, -1.0, 0.0, 1.0, 2.0])

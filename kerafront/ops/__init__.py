@@ -17,7 +17,8 @@ from kerafront.ops._dispatch import primitives as _primitive_table
 from kerafront.ops._primitives import *  # noqa: F401,F403
 from kerafront.ops.math import *  # noqa: F401,F403
 from kerafront.ops.nn import *  # noqa: F401,F403
-from kerafront.ops import math as _math, nn as _nn
+from kerafront.ops.rnn import *  # noqa: F401,F403
+from kerafront.ops import math as _math, nn as _nn, rnn as _rnn
 
 PRIMITIVE_NAMES = tuple(_primitive_table)
-COMPOSITE_NAMES = tuple(_math.__all__) + tuple(_nn.__all__)
+COMPOSITE_NAMES = tuple(_math.__all__) + tuple(_nn.__all__) + tuple(_rnn.__all__)

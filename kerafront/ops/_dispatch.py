@@ -10,11 +10,15 @@ with a KerasTensor anywhere in its arguments -- or a KerasTensor's shape (``zero
 sequence holding ``None``, an unknown dim read from one -- runs the primitive's symbolic rule (``_symbolic.RULES``):
 only the output's shape and dtype are computed, by the spec's rules, and no backend is called.
 Keyword arguments take the slow path only when they name a parameter that may hold a tensor.
+Control-flow primitives (``scan``, ``while_loop``, ``cond``) take pytrees of tensors and functions: their
+whole arguments are flattened (``kerafront.tree``) to look for Variables and KerasTensors, and keep their
+structure (a tuple carry stays a tuple).
 """
 
 import functools
 import inspect
 
+from kerafront import tree
 from kerafront._keras_tensor import KerasTensor
 from kerafront.config import active
 from kerafront.ops._symbolic import RULES, SymbolicShape
@@ -29,6 +33,7 @@ class VariableBase:
 
 _slow_path = (VariableBase, KerasTensor, list, tuple)
 _marks_in_sequence = (VariableBase, KerasTensor, type(None))
+_marks_in_pytree = (VariableBase, KerasTensor)
 
 # Parameters that never hold a tensor: a keyword among these keeps a call on the fast path.
 _STATIC_PARAMETERS = frozenset((
@@ -78,6 +83,8 @@ def _prepare_one(value):
 
 
 def _make_primitive(name, spec_fn):
+    if spec_fn.category == "control_flow":
+        return _make_control_flow(name, spec_fn)
     tensor_parameters = _tensor_parameters(spec_fn)
     symbolic_rule = RULES[name]
 
@@ -89,6 +96,25 @@ def _make_primitive(name, spec_fn):
             if not kwargs or tensor_parameters.isdisjoint(kwargs):
                 return active.tables.impl[name](*args, **kwargs)
         args, kwargs, symbolic = _prepare(args, kwargs, tensor_parameters)
+        return (symbolic_rule if symbolic else active.tables.impl[name])(*args, **kwargs)
+
+    functools.update_wrapper(op, spec_fn)
+    op.__module__ = "kerafront.ops"
+    return op
+
+
+def _make_control_flow(name, spec_fn):
+    """A control-flow primitive takes pytrees (``init``, ``xs``, ``loop_vars``), kept as they are: Variables
+    anywhere in its arguments are read, and a KerasTensor anywhere sends the call to the symbolic rule."""
+    symbolic_rule = RULES[name]
+
+    def op(*args, **kwargs):
+        leaves, treedef = tree.flatten((args, kwargs))
+        if not any(isinstance(leaf, _marks_in_pytree) for leaf in leaves):
+            return active.tables.impl[name](*args, **kwargs)
+        symbolic = any(isinstance(leaf, KerasTensor) for leaf in leaves)
+        args, kwargs = tree.unflatten(treedef, [leaf.value if isinstance(leaf, VariableBase) else leaf
+                                                for leaf in leaves])
         return (symbolic_rule if symbolic else active.tables.impl[name])(*args, **kwargs)
 
     functools.update_wrapper(op, spec_fn)

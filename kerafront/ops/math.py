@@ -4,12 +4,14 @@ from kerafront import config, tree
 from kerafront.ops import _primitives
 from kerafront.ops._dispatch import VariableBase, composite
 from kerafront.ops._primitives import (abs, add, arange, cast, divide, dtype as dtype_of, equal, exp, expand_dims,
-                                       full, isfinite, log, max, maximum, mean, multiply, ones, reshape, rsqrt,
-                                       shape as shape_of, sqrt, square, squeeze, stop_gradient, subtract, sum,
-                                       transpose, var, where, zeros)
+                                       full, isfinite, less, log, max, maximum, mean, multiply, ones, reshape,
+                                       rsqrt, scan, shape as shape_of, sqrt, square, squeeze, stop_gradient,
+                                       subtract, sum, transpose, var, where, while_loop, zeros)
 
-__all__ = ["std", "value_and_grad", "grad", "ndim", "size", "zeros_like", "ones_like", "full_like", "logsumexp", "moments", "normalize",
-           "l2_normalize", "one_hot", "norm", "swapaxes", "moveaxis", "ravel", "clip_by_global_norm_factor"]
+__all__ = ["std", "value_and_grad", "grad", "ndim", "size", "zeros_like", "ones_like", "full_like", "logsumexp", "moments",
+           "layer_normalization", "normalize",
+           "l2_normalize", "one_hot", "norm", "swapaxes", "moveaxis", "ravel", "clip_by_global_norm_factor",
+           "fori_loop"]
 
 
 @composite
@@ -137,6 +139,25 @@ def moments(x, axes, keepdims=False):
 
 
 @composite
+def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None):
+    """Keras's ``ops.layer_normalization``: ``(x - mean) / sqrt(variance + epsilon) * gamma + beta`` with
+    the mean and biased variance over ``axis`` (an int or a tuple), computed as
+    ``x * inv + (beta - mean * inv)`` with ``inv = gamma / sqrt(variance + epsilon)``. ``gamma`` and
+    ``beta`` (optional) have the sizes of the normalized axes, in order; ``epsilon`` defaults to 1e-7
+    (Keras's ``backend.epsilon()``). A backend may fuse it (torch's ``layer_norm``)."""
+    rank = len(shape_of(x))
+    axes = tuple(sorted(a % rank for a in ((axis,) if isinstance(axis, int) else axis)))
+    shape = tuple(shape_of(x)[a] if a in axes else 1 for a in range(rank))
+    x_mean, variance = moments(x, axes=axes, keepdims=True)
+    inv = rsqrt(add(variance, 1e-7 if epsilon is None else epsilon))
+    if gamma is not None:
+        inv = multiply(inv, reshape(gamma, shape))
+    shift = multiply(x_mean, inv)
+    shift = subtract(reshape(beta, shape), shift) if beta is not None else multiply(shift, -1.0)
+    return add(multiply(x, inv), shift)
+
+
+@composite
 def norm(x, ord=2, axis=None, keepdims=False):
     """Vector norm along ``axis``: ``ord`` 1, 2 or ``inf`` (``float("inf")``)."""
     if ord == 1:
@@ -196,3 +217,30 @@ def clip_by_global_norm_factor(norms_squared_sum, clip_norm):
     """Scale factor ``min(1, clip_norm / global_norm)`` given the sum of squared norms: ``clip_norm / max(global_norm,
     clip_norm)``."""
     return divide(clip_norm, maximum(sqrt(norms_squared_sum), clip_norm))
+
+
+@composite
+def fori_loop(lower, upper, body_fun, init_val):
+    """``for i in range(lower, upper): val = body_fun(i, val)``; returns ``val`` (``i`` an int32 tensor).
+
+    With Python-int bounds this is a ``scan`` of ``upper - lower`` steps, differentiable on every
+    backend (no step: ``init_val`` comes back as given); with tensor bounds a ``while_loop``, which JAX
+    cannot reverse-differentiate.
+    """
+    if _python_int(lower) and _python_int(upper):
+        if upper <= lower:
+            return init_val
+
+        def step(carry, _):
+            i, val = carry
+            return (add(i, 1), body_fun(i, val)), None
+
+        (_, val), _ = scan(step, (lower, init_val), length=upper - lower)
+        return val
+    _, val = while_loop(lambda i, val: less(i, upper), lambda i, val: (add(i, 1), body_fun(i, val)),
+                        (lower, init_val))
+    return val
+
+
+def _python_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -1,4 +1,5 @@
-"""Composite neural-network ops: activations, softmax family, crossentropies, depthwise/separable conv.
+"""Composite neural-network ops: activations, softmax family, crossentropies, depthwise/separable conv,
+dot-product attention.
 
 Crossentropy conventions (Keras's): ``target`` first, ``output`` second. From probabilities the
 output is clipped to ``[epsilon, 1 - epsilon]`` (epsilon = 1e-7) before the log; from logits the
@@ -8,16 +9,19 @@ log-softmax / softplus forms are used, stable for logits of magnitude 100 and mo
 import math
 
 from kerafront import config
+from kerafront.dtypes import result_type
 from kerafront.ops._dispatch import composite
-from kerafront.ops._primitives import (abs, add, cast, clip, conv, divide, dtype as dtype_of, erf, exp, expand_dims,
-                                       expm1, greater, greater_equal, isfinite, log, log1p, max, maximum, minimum,
-                                       multiply, negative, power, random_uniform, reshape, shape as shape_of, sigmoid,
-                                       squeeze, stop_gradient, subtract, sum, take_along_axis, tanh, where)
+from kerafront.ops._primitives import (abs, add, cast, clip, conv, cumsum, divide, dtype as dtype_of, einsum, erf, exp,
+                                       expand_dims, expm1, greater, greater_equal, isfinite, log, log1p, logical_and,
+                                       max, maximum, minimum, multiply, negative, not_equal, ones, power,
+                                       random_uniform, repeat, reshape, shape as shape_of, sigmoid, squeeze,
+                                       stop_gradient, subtract, sum, take_along_axis, tanh, where)
+from kerafront.spec_rules import attention_groups
 
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "softplus", "softsign",
            "hard_sigmoid", "hard_silu", "log_sigmoid", "softmax", "log_softmax",
            "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
-           "conv_bias", "depthwise_conv", "separable_conv", "dropout_mask"]
+           "conv_bias", "depthwise_conv", "separable_conv", "dropout_mask", "dot_product_attention"]
 
 _SELU_ALPHA = 1.6732632423543772
 _SELU_SCALE = 1.0507009873554805
@@ -219,3 +223,46 @@ def dropout_mask(shape, rate, seed):
     """Keep-mask scaled by ``1 / (1 - rate)``: multiply activations by it (inverted dropout)."""
     keep = greater_equal(random_uniform(shape, seed), rate)
     return divide(cast(keep, config.floatx()), 1.0 - rate)
+
+
+# Finite stand-in for -inf in masked attention logits (Keras's): a fully masked row stays a softmax of equal
+# values (the mean of the values), never NaN.
+_LARGEST = {"float16": 65504.0, "bfloat16": 3.3895313892515355e38, "float32": 3.4028234663852886e38,
+            "float64": 1.7976931348623157e308}
+
+
+@composite
+def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, is_causal=False,
+                          flash_attention=None):
+    """``softmax(scale * q k^T + bias, masked) v`` per head, Keras's ``ops.nn.dot_product_attention``.
+
+    Shapes: ``query`` (B, T, N, H), ``key`` and ``value`` (B, S, K, H) with ``K`` dividing ``N``
+    (grouped-query attention: query head ``n`` reads key/value head ``n // (N // K)``; ``K == 1`` is
+    multi-query); result (B, T, N, H). ``bias`` (added to the logits) and ``mask`` (``True`` attends)
+    broadcast to (B, N, T, S); ``is_causal`` lets query ``t`` attend keys ``s <= t``. ``scale``
+    defaults to ``1 / sqrt(H)``. Masked logits become ``-0.7 * finfo(dtype).max``, as in Keras, so a
+    row with every key masked averages the values (no NaN) and sends no gradient to its query or
+    the keys. Float16/bfloat16 logits and the softmax are computed in float32. ``flash_attention``
+    is accepted for Keras's signature: a backend's fused kernel (torch's
+    ``scaled_dot_product_attention``) picks its algorithm itself.
+    """
+    groups = attention_groups(shape_of(query), shape_of(key), shape_of(value))
+    dtype = result_type(dtype_of(query), dtype_of(key), dtype_of(value), floatx=config.floatx())
+    query, key, value = cast(query, dtype), cast(key, dtype), cast(value, dtype)
+    if groups is not None and groups != 1:
+        key, value = repeat(key, groups, axis=2), repeat(value, groups, axis=2)
+    depth = tuple(shape_of(query))[-1]
+    logits_dtype = "float32" if dtype in ("float16", "bfloat16") else dtype
+    logits = cast(einsum("btnh,bsnh->bnts", query, key), logits_dtype)
+    logits = multiply(logits, 1.0 / math.sqrt(depth) if scale is None else scale)
+    if bias is not None:
+        logits = add(logits, cast(bias, logits_dtype))
+    keep = None if mask is None else mask if dtype_of(mask) == "bool" else not_equal(mask, 0)
+    if is_causal:
+        t, s = tuple(shape_of(logits))[-2:]
+        causal = greater_equal(cumsum(ones((t, 1), "int32"), axis=0), cumsum(ones((1, s), "int32"), axis=1))
+        keep = causal if keep is None else logical_and(keep, causal)
+    if keep is not None:
+        logits = where(keep, logits, -0.7 * _LARGEST[logits_dtype])
+    probabilities = cast(softmax(logits, axis=-1), dtype)
+    return einsum("bnts,bsnh->btnh", probabilities, value)

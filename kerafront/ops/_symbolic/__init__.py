@@ -8,7 +8,7 @@ KerasTensors to infer its output, identically on every backend and without compu
 arguments and returns KerasTensors (``shape``, ``dtype`` and ``is_tensor`` return Python values).
 
 The rules are laid out like a backend (``kerafront.spec.MODULE_MAP``: ``_creation``, ``_elementwise``,
-... ``_compile``), with the helpers they share in ``_arguments``. Arguments may mix KerasTensors,
+... ``_compile``, ``_control_flow``), with the helpers they share in ``_arguments``. Arguments may mix KerasTensors,
 native tensors, Variables, NumPy arrays, Python scalars and lists. Dtypes follow
 ``kerafront.dtypes.result_type`` (Python scalars are weak); argument checks are the
 ``kerafront.spec_rules`` helpers the backends call, in the NumPy reference's order, so a bad shape
@@ -18,8 +18,8 @@ passes while the size is unknown. ``conformance_tests/test_symbolic_rules.py`` r
 the op table through these rules and compares shapes and dtypes with the NumPy reference.
 """
 
-from kerafront.ops._symbolic import (_autodiff, _comparison, _compile, _creation, _elementwise,  # noqa: F401
-                                     _linalg, _nn, _random, _reduction, _shape)
+from kerafront.ops._symbolic import (_autodiff, _comparison, _compile, _control_flow, _creation,  # noqa: F401
+                                     _elementwise, _linalg, _nn, _random, _reduction, _shape)
 from kerafront.ops._symbolic._arguments import RULES
 from kerafront.ops._symbolic._creation import SymbolicShape
 from kerafront.ops._symbolic._shape import getitem

@@ -1,5 +1,6 @@
 """Keras-style layers, written once over ``kerafront.ops`` (the contract: ``kerafront.layers.layer``)."""
 
+from kerafront.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from kerafront.layers.convolutional import Conv1D, Conv2D, Conv2DTranspose
 from kerafront.layers.core import Activation, Dense, Embedding
 from kerafront.layers.depthwise import DepthwiseConv2D, SeparableConv2D
@@ -7,12 +8,15 @@ from kerafront.layers.input_layer import Input, InputLayer
 from kerafront.layers.input_spec import InputSpec
 from kerafront.layers.lambda_layer import Lambda
 from kerafront.layers.layer import Layer
+from kerafront.layers.masking import Masking
 from kerafront.layers.merging import Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract
 from kerafront.layers.normalization import BatchNormalization, LayerNormalization
 from kerafront.layers.pooling import (AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
                                       GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D)
 from kerafront.layers.regularization import Dropout, SpatialDropout2D
 from kerafront.layers.reshaping import Cropping2D, Flatten, Permute, RepeatVector, Reshape, UpSampling2D, ZeroPadding2D
+from kerafront.layers.rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
+                                  StackedRNNCells, TimeDistributed)
 from kerafront.layers.symbolic import KerasTensor
 
 __all__ = [
@@ -24,4 +28,7 @@ __all__ = [
     "Flatten", "Reshape", "Permute", "RepeatVector", "ZeroPadding2D", "Cropping2D", "UpSampling2D",
     "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
     "Input",
+    "MultiHeadAttention", "Attention", "AdditiveAttention", "Masking",
+    "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
+    "TimeDistributed",
 ]

@@ -175,12 +175,11 @@ class LayerNormalization(_ScaleCenterMixin, Layer):
 
     def call(self, inputs):
         axes = tuple(self._axes_resolved)
-        gamma = self._broadcast(self.gamma)
         if self.rms_scaling:
+            gamma = self._broadcast(self.gamma)
             outputs = ops.multiply(inputs, ops.rsqrt(ops.add(ops.var(inputs, axis=axes, keepdims=True), self.epsilon)))
             return outputs if gamma is None else ops.multiply(outputs, gamma)
-        mean, variance = ops.moments(inputs, axes=axes, keepdims=True)
-        return _normalize(inputs, mean, variance, gamma, self._broadcast(self.beta), self.epsilon)
+        return ops.layer_normalization(inputs, self.gamma, self.beta, axis=axes, epsilon=self.epsilon)
 
     def compute_output_shape(self, input_shape):
         self._axes(len(input_shape))

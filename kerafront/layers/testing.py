@@ -120,6 +120,52 @@ LAYER_CASES = [
     C("dot_vectors", lambda: L.Dot(axes=1), [(2, 4), (2, 4)], (2, 1), 0, 0),
     C("dot_matrices", lambda: L.Dot(axes=(2, 1)), [(2, 3, 4), (2, 4, 5)], (2, 3, 5), 0, 0),
     C("dot_cosine", lambda: L.Dot(axes=-1, normalize=True), [(2, 4), (2, 4)], (2, 1), 0, 0),
+    # MultiHeadAttention, inputs [query, value(, key)]: query/key/value kernels dim * heads * size plus biases
+    # heads * size, output kernel heads * value_dim * out plus bias out
+    C("multi_head_attention", lambda: L.MultiHeadAttention(2, 3), [(2, 4, 6), (2, 5, 6)], (2, 4, 6), 8,
+      3 * (6 * 2 * 3 + 2 * 3) + 2 * 3 * 6 + 6),
+    C("multi_head_attention_key_value_dim_output_shape",
+      lambda: L.MultiHeadAttention(2, 3, value_dim=4, output_shape=5, use_bias=False),
+      [(2, 4, 6), (2, 5, 7), (2, 5, 3)], (2, 4, 5), 4, 6 * 2 * 3 + 3 * 2 * 3 + 7 * 2 * 4 + 2 * 4 * 5),
+    C("multi_head_attention_axes_1_2", lambda: L.MultiHeadAttention(2, 2, attention_axes=(1, 2)),
+      [(2, 3, 2, 4), (2, 3, 2, 4)], (2, 3, 2, 4), 8, 4 * (4 * 2 * 2 + 4)),
+    C("multi_head_attention_dropout", lambda: L.MultiHeadAttention(2, 3, dropout=0.5, seed=1),
+      [(2, 4, 6), (2, 5, 6)], (2, 4, 6), 8, 3 * (6 * 2 * 3 + 2 * 3) + 2 * 3 * 6 + 6, training=True,
+      random_in_training=True),
+    # Attention: a scalar scale and/or concat_score_weight; AdditiveAttention: scale of size dim
+    C("attention_dot_scaled", lambda: L.Attention(use_scale=True), [(2, 3, 4), (2, 5, 4)], (2, 3, 4), 1, 1),
+    C("attention_concat_with_key", lambda: L.Attention(score_mode="concat"), [(2, 3, 4), (2, 5, 4), (2, 5, 4)],
+      (2, 3, 4), 1, 1),
+    C("additive_attention", lambda: L.AdditiveAttention(), [(2, 3, 4), (2, 5, 4)], (2, 3, 4), 1, 4),
+    C("masking", lambda: L.Masking(), (2, 5, 3), (2, 5, 3), 0, 0),
+    # Recurrent: kernel in * gates * units, recurrent_kernel units * gates * units, bias gates * units
+    # (GRU reset_after: 2 * 3 * units); gates 1 (SimpleRNN), 4 (LSTM), 3 (GRU)
+    C("simple_rnn", lambda: L.SimpleRNN(4), (2, 5, 3), (2, 4), 3, 3 * 4 + 4 * 4 + 4),
+    C("simple_rnn_sequences_backwards_nobias", lambda: L.SimpleRNN(4, return_sequences=True, go_backwards=True,
+                                                                   use_bias=False), (2, 5, 3), (2, 5, 4), 2, 28),
+    C("lstm", lambda: L.LSTM(3), (2, 5, 4), (2, 3), 3, 4 * 12 + 3 * 12 + 12),
+    C("lstm_sequences_backwards", lambda: L.LSTM(3, return_sequences=True, go_backwards=True), (2, 5, 4),
+      (2, 5, 3), 3, 96),
+    C("lstm_cell_loop_unrolled", lambda: L.LSTM(3, activation="sigmoid", unroll=True, return_sequences=True),
+      (2, 4, 2), (2, 4, 3), 3, 2 * 12 + 3 * 12 + 12),
+    C("lstm_dropout", lambda: L.LSTM(3, dropout=0.5, recurrent_dropout=0.5, seed=1), (2, 5, 4), (2, 3), 3, 96,
+      training=True, random_in_training=True),
+    C("gru", lambda: L.GRU(3), (2, 5, 4), (2, 3), 3, 4 * 9 + 3 * 9 + 2 * 9),
+    C("gru_reset_before_sequences", lambda: L.GRU(3, reset_after=False, return_sequences=True), (2, 5, 4),
+      (2, 5, 3), 3, 4 * 9 + 3 * 9 + 9),
+    C("gru_cell_loop", lambda: L.GRU(3, recurrent_activation="tanh"), (2, 5, 4), (2, 3), 3, 81),
+    # RNN over stacked cells: SimpleRNNCell(3) on 4 features, then GRUCell(2) on 3
+    C("rnn_stacked_cells", lambda: L.RNN([L.SimpleRNNCell(3), L.GRUCell(2)]), (2, 5, 4), (2, 2), 6,
+      (12 + 9 + 3) + (3 * 6 + 2 * 6 + 2 * 6)),
+    # Bidirectional: twice the wrapped layer's parameters
+    C("bidirectional_lstm_concat", lambda: L.Bidirectional(L.LSTM(2, return_sequences=True)), (2, 5, 3),
+      (2, 5, 4), 6, 2 * (3 * 8 + 2 * 8 + 8)),
+    C("bidirectional_gru_sum", lambda: L.Bidirectional(L.GRU(2), merge_mode="sum"), (2, 5, 3), (2, 2), 6,
+      2 * (3 * 6 + 2 * 6 + 2 * 6)),
+    C("bidirectional_simple_rnn_mul", lambda: L.Bidirectional(L.SimpleRNN(2, return_sequences=True),
+                                                              merge_mode="mul"), (2, 5, 3), (2, 5, 2), 6, 24),
+    C("bidirectional_lstm_ave", lambda: L.Bidirectional(L.LSTM(2), merge_mode="ave"), (2, 5, 3), (2, 2), 6, 96),
+    C("time_distributed_dense", lambda: L.TimeDistributed(L.Dense(2)), (2, 4, 3), (2, 4, 2), 2, 3 * 2 + 2),
 ]
 del C
 

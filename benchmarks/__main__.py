@@ -1,7 +1,9 @@
 """``python -m benchmarks``: run the suite, print a table, write JSON, a Markdown report and a chart.
 
 Each measurement runs in its own subprocess (clean imports, honest peak memory); ratios are
-computed within one run. ``--quick`` (about 5 minutes here) uses fewer repeats and skips keras.
+computed within one run. ``--quick`` uses fewer repeats and process pairs and skips keras.
+Workloads: ``import``, W1 (iris MLP), W2 (small CNN), W3 (Embedding -> LSTM text classifier),
+W4 (transformer encoder block); ``benchmarks/targets.json`` describes each.
 """
 
 import argparse
@@ -26,8 +28,9 @@ def installed(module):
     return importlib.util.find_spec(module) is not None
 
 
-def measure(impl, workload, device, repeats, timeout=900, extra_env=None):
+def measure(impl, workload, device, repeats, timeout=900, extra_env=None, size=None):
     command = [sys.executable, "-m", "benchmarks.measure", impl, workload, device, str(repeats)]
+    command += [size] if size else []
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""), **(extra_env or {}))
     started = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout)
@@ -99,11 +102,12 @@ def paired_import_times(backend, device, repeats):
     return ours_summary, summary(raw)
 
 
-RAW_W2 = {"numpy": "torch", "torch": "torch", "jax": "jax", "tensorflow": "tensorflow"}
+# The hand-written loop each backend is compared with (W2-W4): its own framework's; NumPy's is torch's.
+RAW_LOOP = {"numpy": "torch", "torch": "torch", "jax": "jax", "tensorflow": "tensorflow"}
 
 
-def paired_w2(backend, raw, device, repeats, pairs):
-    """W2 on kerafront-``backend`` and raw-``raw`` in alternating fresh processes (``pairs`` each).
+def paired(workload, backend, raw, device, repeats, pairs, size=None):
+    """``workload`` (W2-W4) on kerafront-``backend`` and raw-``raw`` in alternating fresh processes (``pairs`` each).
 
     This machine's speed drifts by +-20% within minutes, far more than the differences measured, so
     every kerafront run is paired with a raw run next to it (their order alternating) and the ratio
@@ -115,7 +119,8 @@ def paired_w2(backend, raw, device, repeats, pairs):
     for i in range(pairs):
         order = [("ours", f"kerafront-{backend}", extra), ("raw", f"raw-{raw}", None)]
         for side, impl, env in (order if i % 2 == 0 else order[::-1]):
-            (ours if side == "ours" else theirs).append(measure(impl, "w2", device, repeats, extra_env=env))
+            (ours if side == "ours" else theirs).append(measure(impl, workload, device, repeats, extra_env=env,
+                                                                size=size))
     failed = next((r for r in ours + theirs if "error" in r), None)
     if failed is not None:
         return failed, failed
@@ -123,6 +128,8 @@ def paired_w2(backend, raw, device, repeats, pairs):
     def pooled(runs):
         result = dict(runs[0], ms_per_step=[t for r in runs for t in r["ms_per_step"]])
         result["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
+        if "final_loss" in runs[0]:
+            result["final_loss"] = runs[-1]["final_loss"]
         return result
 
     ours_result = pooled(ours)
@@ -158,12 +165,14 @@ def environment(device):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="fewer repeats, no keras (about 5 minutes)")
-    parser.add_argument("--workloads", default="import,w1,w2", help="comma list of import,w1,w2")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and pairs, no keras")
+    parser.add_argument("--workloads", default="import,w1,w2,w3,w4", help="comma list of import,w1,w2,w3,w4")
     parser.add_argument("--backends", default=None, help="comma list (default: every installed backend)")
     parser.add_argument("--device", default="cpu", choices=("cpu", "gpu"))
     parser.add_argument("--repeats", type=int, default=None)
     parser.add_argument("--compare-keras", action="store_true", help="also run the keras package's backends")
+    parser.add_argument("--size", default="full", choices=("full", "tiny"),
+                        help="W3/W4 sizes: full (targets.json) or tiny (toy sizes, for tests)")
     parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results"))
     args = parser.parse_args(argv)
     repeats = args.repeats or (2 if args.quick else 5)
@@ -200,22 +209,31 @@ def main(argv=None):
             for backend in backends:
                 if backend != "numpy":
                     record(f"w1/keras-{backend}", fit_time(f"keras-{backend}", args.device, repeats))
-    if "w2" in workloads:
+    def paired_workload(workload, pairs, size=None):
+        """kerafront on every backend, each paired with its hand-written loop; then keras if asked."""
         recorded_raws = set()
         for backend in backends:
-            raw = RAW_W2[backend]
+            raw = RAW_LOOP[backend]
             if not installed(raw):
-                record(f"w2/kerafront-{backend}", measure(f"kerafront-{backend}", "w2", args.device, repeats))
+                record(f"{workload}/kerafront-{backend}",
+                       measure(f"kerafront-{backend}", workload, args.device, repeats, size=size))
                 continue
-            ours, theirs = paired_w2(backend, raw, args.device, repeats, 2 if args.quick else 5)
-            record(f"w2/kerafront-{backend}", ours)
+            ours, theirs = paired(workload, backend, raw, args.device, repeats, pairs, size)
+            record(f"{workload}/kerafront-{backend}", ours)
             if raw not in recorded_raws:
-                record(f"w2/raw-{raw}", theirs)
+                record(f"{workload}/raw-{raw}", theirs)
                 recorded_raws.add(raw)
         if args.compare_keras and not args.quick and installed("keras"):
             for backend in backends:
                 if backend != "numpy":
-                    record(f"w2/keras-{backend}", measure(f"keras-{backend}", "w2", args.device, repeats))
+                    record(f"{workload}/keras-{backend}",
+                           measure(f"keras-{backend}", workload, args.device, repeats, size=size))
+
+    if "w2" in workloads:
+        paired_workload("w2", 2 if args.quick else 5)
+    for workload in ("w3", "w4"):   # about 4 steps per epoch: fewer, longer process pairs than W2
+        if workload in workloads:
+            paired_workload(workload, 1 if args.quick else 3, args.size)
     os.makedirs(args.out, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     path = os.path.join(args.out, f"{stamp}.json")

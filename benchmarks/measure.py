@@ -1,7 +1,8 @@
-"""One measurement in a fresh process: ``python -m benchmarks.measure IMPL WORKLOAD DEVICE [REPEATS]``.
+"""One measurement in a fresh process: ``python -m benchmarks.measure IMPL WORKLOAD DEVICE [REPEATS [SIZE]]``.
 
-IMPL is ``kerafront-<backend>``, ``keras-<backend>`` or ``raw-<framework>``; WORKLOAD is ``w1``, ``w2``
-or ``import``. Prints one JSON object (the workload's figures plus peak RSS) on its last line.
+IMPL is ``kerafront-<backend>``, ``keras-<backend>`` or ``raw-<framework>``; WORKLOAD is ``w1``-``w4``
+or ``import``; SIZE (W3 and W4 only) is ``full`` (the workload of targets.json) or ``tiny`` (toy sizes,
+for tests). Prints one JSON object (the workload's figures plus peak RSS) on its last line.
 """
 
 import gc
@@ -40,7 +41,10 @@ def _settle():
     gc.freeze()
 
 
-def run(impl, workload, device, repeats):
+SEQUENCE_WORKLOADS = ("w3", "w4")
+
+
+def run(impl, workload, device, repeats, size="full"):
     kind, name = _configure(impl, device)
     if workload == "import":
         start = time.perf_counter()
@@ -56,6 +60,8 @@ def run(impl, workload, device, repeats):
         loops = __import__(f"benchmarks.baselines.{module}", fromlist=[module])
         fn = getattr(loops, workload)
         _settle()
+        if workload in SEQUENCE_WORKLOADS:
+            return fn(device=device, repeats=repeats, size=size)
         return fn(device=device) if workload == "w1" else fn(device=device, batch_size=_w2_batch(device),
                                                               repeats=repeats)
     from benchmarks import workloads
@@ -65,13 +71,15 @@ def run(impl, workload, device, repeats):
     _settle()
     if workload == "w1":
         return workloads.w1(lib)
+    if workload in SEQUENCE_WORKLOADS:
+        return getattr(workloads, workload)(lib, repeats=repeats, size=size)
     return workloads.w2(lib, batch_size=_w2_batch(device), repeats=repeats)
 
 
 def main(argv):
     impl, workload, device = argv[:3]
     repeats = int(argv[3]) if len(argv) > 3 else 5
-    result = run(impl, workload, device, repeats)
+    result = run(impl, workload, device, repeats, *argv[4:5])
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 

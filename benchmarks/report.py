@@ -31,7 +31,7 @@ def evaluate_targets(ms, device, limits=None):
                      "met": None if ratio is None else ratio <= limit})
 
     get = ms.get
-    def w2_ratio(ours, raw):
+    def w2_ratio(ours, raw):   # W2-W4
         """The median of paired runs' ratios when measured so, else the ratio of the medians."""
         return ours.get("paired_ratio", _ratio(_ms(ours), _ms(raw)))
 
@@ -45,6 +45,17 @@ def evaluate_targets(ms, device, limits=None):
         add("W2 ms/step, kerafront-numpy / raw torch", w2_ratio(numpy_w2, torch_w2), limits["w2_numpy_vs_raw_torch_time"])
         add("W2 peak memory, kerafront-numpy / raw torch",
             _ratio(numpy_w2.get("peak_rss_mb"), torch_w2.get("peak_rss_mb")), limits["w2_numpy_vs_raw_torch_memory"])
+    for workload in ("w3", "w4"):
+        name = workload.upper()
+        for backend, raw in (("torch", "torch"), ("jax", "jax"), ("tensorflow", "tensorflow"), ("numpy", "torch")):
+            ours, theirs = get(f"{workload}/kerafront-{backend}"), get(f"{workload}/raw-{raw}")
+            if not ours or not theirs or "error" in ours or "error" in theirs:
+                continue
+            numpy = backend == "numpy"
+            limit = limits["sequence_numpy_vs_raw_torch_time" if numpy else "sequence_backend_vs_own_raw_loop"]
+            add(f"{name} ms/step, kerafront-{backend} / raw {raw}", w2_ratio(ours, theirs), limit)
+            add(f"{name} peak memory, kerafront-{backend} / raw {raw}",
+                _ratio(ours.get("peak_rss_mb"), theirs.get("peak_rss_mb")), limits["sequence_memory_vs_raw_loop"])
     raw_w1 = get("w1/raw-torch")
     for backend in ("numpy", "torch"):
         ours = get(f"w1/kerafront-{backend}")
@@ -82,10 +93,17 @@ def markdown(results):
             continue
         if "ms_per_step" in m:
             values = m["ms_per_step"]
-            other = f"predict {m.get('predict_samples_per_s', 0):.0f} samples/s"
+            notes = []
+            if "predict_samples_per_s" in m:
+                notes.append(f"predict {m['predict_samples_per_s']:.0f} samples/s")
             first = m.get("first_step_seconds", m.get("first_epoch_seconds"))
             if first is not None:
-                other += f"; first step/epoch {first:.2f} s"
+                notes.append(f"first step/epoch {first:.2f} s")
+            if "final_loss" in m:
+                notes.append(f"final loss {m['final_loss']:.4f}")
+            if "paired_ratio" in m:
+                notes.append(f"paired ratio {m['paired_ratio']:.2f} vs {m['paired_with']}")
+            other = "; ".join(notes)
             lines.append(f"| {key} ms/step | {statistics.median(values):.2f} | {min(values):.2f} | {max(values):.2f} "
                          f"| {m.get('peak_rss_mb', 0):.0f} | {other} |")
         else:

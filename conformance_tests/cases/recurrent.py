@@ -60,3 +60,19 @@ add("gru", "no_bias_masked", x, T(g.normal((B, U))), kernel, recurrent, None, kw
 x, kernel, recurrent, _ = _weights(3, (3 * U,))
 add("gru", "no_bias_reset_before", x, T(g.normal((B, U))), kernel, recurrent, None, kwargs={"reset_after": False},
     expect=gru_reference, tol="linalg")
+
+# Masks whose kept steps form one block per row (right padding, left padding, a fully masked row):
+# torch's override runs these as packed sequences, so test_overrides.py checks that path too.
+PADDED = np.array([[True, True, True, False], [False, False, True, True], [False, False, False, False]])
+for name, kwargs in [
+        ("padded", {"mask": T(PADDED)}),
+        ("padded_backwards", {"mask": T(PADDED), "go_backwards": True}),
+        ("padded_zero_output", {"mask": T(PADDED), "zero_output_for_mask": True})]:
+    x, kernel, recurrent, bias = (T(g.normal((3, STEPS, F))), T(g.normal((F, 4 * U), scale=0.5)),
+                                  T(g.normal((U, 4 * U), scale=0.5)), T(g.normal((4 * U,), scale=0.5)))
+    add("lstm", name, x, T(g.normal((3, U))), T(g.normal((3, U))), kernel, recurrent, bias, kwargs=kwargs,
+        expect=lstm_reference, tol="linalg")
+    x, kernel, recurrent, bias = (T(g.normal((3, STEPS, F))), T(g.normal((F, 3 * U), scale=0.5)),
+                                  T(g.normal((U, 3 * U), scale=0.5)), T(g.normal((2, 3 * U), scale=0.5)))
+    add("gru", name, x, T(g.normal((3, U))), kernel, recurrent, bias, kwargs=kwargs, expect=gru_reference,
+        tol="linalg")

@@ -93,7 +93,7 @@ def _einsum_vjp(g, out, subscripts, *operands):
         available = set(output).union(*[set(t) for t, _ in others])
         target = "".join(c for c in unique if c in available)
         spec = ",".join([output] + [t for t, _ in others]) + "->" + target
-        partial = np.einsum(spec, g, *[a for _, a in others])
+        partial = np.einsum(spec, g, *[a for _, a in others], optimize=True)   # BLAS contractions
         sizes = dict(zip(term, x.shape))
         shape_unique = [sizes[c] for c in unique]
         partial = np.reshape(partial, [sizes[c] if c in target else 1 for c in unique])
@@ -117,7 +117,7 @@ def einsum(subscripts, *operands):
             dt = promote(dt, a.dtype)
         arrays = [a if a.dtype == dt else a.astype(dt) for a in arrays]
     try:
-        out = np.einsum(subscripts, *arrays)
+        out = np.einsum(subscripts, *arrays, optimize=len(arrays) > 1)   # BLAS (tensordot) for contractions
     except ValueError as error:
         shapes = ", ".join(str(a.shape) for a in arrays)
         raise ValueError(f"einsum: {subscripts!r} does not fit operands of shapes {shapes}: {error}") from None

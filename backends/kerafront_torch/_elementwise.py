@@ -9,8 +9,9 @@ has failed, so valid inputs pay nothing).
 
 Where torch's gradient rule differs from kerafront's it is corrected here: ``maximum``/``minimum``
 send the gradient at ties to ``x1`` (torch splits it in halves), so when an operand requires grad
-they are computed with ``where`` (NaN still propagates). ``clip``'s gradient is 1 at the bounds
-(``torch.clamp``'s), as ``spec.KINK_RULES`` states.
+they are computed with ``where`` (NaN still propagates), against a Python scalar too (``clamp_min``'s
+gradient at a tie is 1 up to torch 2.13 and 0 from 2.14). ``clip`` is two ``where``s for the same
+reason: its gradient is 1 at the bounds, as ``spec.KINK_RULES`` states, on every torch release.
 """
 
 import operator
@@ -120,12 +121,17 @@ def erf(x):
     return torch.erf(float_input(x))
 
 
-def _extremum(name, fast, wins, inclusive_clamp, doc):
-    """maximum or minimum (``fast``), with ties sending the gradient to ``x1`` (``wins(x1, x2)``)."""
+def _extremum(name, fast, clamp, wins, doc):
+    """maximum or minimum (``fast``; ``clamp`` against a Python scalar), with ties sending the gradient to
+    ``x1`` (``wins(x1, x2)``). When an operand requires grad it is a ``where``: ``fast`` splits a tie's
+    gradient in halves, and ``clamp``'s gradient at a tie changed between torch releases (1 up to 2.13,
+    0 from 2.14)."""
     def op(x1, x2):
         if isinstance(x1, Tensor) and (x1.is_floating_point() and type(x2) in (int, float)
                                        or type(x2) is int and x1.dtype is not torch.bool):
-            return inclusive_clamp(x1, x2)  # clamp's gradient reaches x1 where x1 >= x2 (max): ties included
+            if not x1.requires_grad:
+                return clamp(x1, x2)
+            return torch.where(wins(x1, x2).logical_or_(torch.isnan(x1)), x1, x2)
         x1, x2 = binary_tensors(x1, x2)
         try:
             if not (x1.requires_grad or x2.requires_grad):
@@ -140,9 +146,9 @@ def _extremum(name, fast, wins, inclusive_clamp, doc):
     return op
 
 
-maximum = _extremum("maximum", torch.maximum, torch.greater_equal, torch.clamp_min,
+maximum = _extremum("maximum", torch.maximum, torch.clamp_min, torch.greater_equal,
                     "Elementwise max; ties send the gradient to ``x1``; NaN in either operand propagates.")
-minimum = _extremum("minimum", torch.minimum, torch.less_equal, torch.clamp_max,
+minimum = _extremum("minimum", torch.minimum, torch.clamp_max, torch.less_equal,
                     "Elementwise min; ties send the gradient to ``x1``; NaN in either operand propagates.")
 
 

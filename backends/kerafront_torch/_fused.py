@@ -26,6 +26,7 @@ from kerafront.spec_rules import attention_groups, normalize_axis
 
 from kerafront_torch import _recurrent
 from kerafront_torch._convert import Tensor, as_tensor, float_input, promote_all
+from kerafront_torch._elementwise import clip as _clip
 from kerafront_torch._nn import convolve
 from kerafront_torch._shape import take_along_axis
 
@@ -126,14 +127,14 @@ def binary_crossentropy(target, output, from_logits=False):
     if from_logits:
         return F.binary_cross_entropy_with_logits(output, target, reduction="none")
     eps = config.state.epsilon
-    output = torch.clamp(output, eps, 1.0 - eps)
+    output = _clip(output, eps, 1.0 - eps)   # the spec's gradient at the bounds (clamp's changed in torch 2.14)
     return -(target * torch.log(output) + (1.0 - target) * torch.log(1.0 - output))
 
 
 def _clipped_log_probs(output, axis):
     output = output / torch.sum(output, dim=axis, keepdim=True)
     eps = config.state.epsilon
-    return torch.log(torch.clamp(output, eps, 1.0 - eps))
+    return torch.log(_clip(output, eps, 1.0 - eps))
 
 
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):

@@ -157,6 +157,10 @@ LAYER_CASES = [
     # RNN over stacked cells: SimpleRNNCell(3) on 4 features, then GRUCell(2) on 3
     C("rnn_stacked_cells", lambda: L.RNN([L.SimpleRNNCell(3), L.GRUCell(2)]), (2, 5, 4), (2, 2), 6,
       (12 + 9 + 3) + (3 * 6 + 2 * 6 + 2 * 6)),
+    # the same stack as an explicit StackedRNNCells, and an RNN over an LSTMCell (4 * (4*3 + 3*3 + 3))
+    C("rnn_stacked_rnn_cells", lambda: L.RNN(L.StackedRNNCells([L.SimpleRNNCell(3), L.GRUCell(2)])), (2, 5, 4),
+      (2, 2), 6, (12 + 9 + 3) + (3 * 6 + 2 * 6 + 2 * 6)),
+    C("rnn_lstm_cell", lambda: L.RNN(L.LSTMCell(3), return_sequences=True), (2, 5, 4), (2, 5, 3), 3, 96),
     # Bidirectional: twice the wrapped layer's parameters
     C("bidirectional_lstm_concat", lambda: L.Bidirectional(L.LSTM(2, return_sequences=True)), (2, 5, 3),
       (2, 5, 4), 6, 2 * (3 * 8 + 2 * 8 + 8)),

@@ -9,42 +9,11 @@ and gradients across backends. A new layer is a new row.
 >>> from kerafront.layers.testing import LAYER_CASES, run_with_gradients  # doctest: +SKIP
 """
 
-import dataclasses
-
 import numpy as np
 
 from kerafront import layers as L
 from kerafront import ops
-
-
-@dataclasses.dataclass(frozen=True)
-class LayerCase:
-    """A layer configuration and what it must produce.
-
-    ``input_shapes``: one shape, or a list of shapes for merge layers. ``int_inputs``: ids in
-    ``[0, int_inputs)`` (Embedding) instead of normal floats. ``training``: call with
-    ``training=True`` (the mode a deterministic check uses; Dropout masks depend on the backend's
-    generator, so cross-backend comparisons run Dropout rows at inference only).
-    """
-
-    id: str
-    make: object
-    input_shapes: object
-    output_shape: tuple
-    num_weights: int
-    num_params: int
-    training: bool = False
-    int_inputs: int = 0
-    random_in_training: bool = False
-
-    def inputs(self, rng, dtype="float32"):
-        shapes = self.input_shapes if isinstance(self.input_shapes, list) else [self.input_shapes]
-        if self.int_inputs:
-            arrays = [rng.integers(0, self.int_inputs, size=s).astype("int32") for s in shapes]
-        else:
-            arrays = [rng.standard_normal(s).astype(dtype) for s in shapes]
-        return arrays if isinstance(self.input_shapes, list) else arrays[0]
-
+from kerafront.layers._cases import LayerCase, family_cases
 
 C = LayerCase
 LAYER_CASES = [
@@ -171,6 +140,7 @@ LAYER_CASES = [
     C("bidirectional_lstm_ave", lambda: L.Bidirectional(L.LSTM(2), merge_mode="ave"), (2, 5, 3), (2, 2), 6, 96),
     C("time_distributed_dense", lambda: L.TimeDistributed(L.Dense(2)), (2, 4, 3), (2, 4, 2), 2, 3 * 2 + 2),
 ]
+LAYER_CASES += family_cases()
 del C
 
 

@@ -32,6 +32,20 @@ class ModelCheckpoint(MonitorCallback):
         self._batches_seen = 0
         self._epoch = 0
 
+    def _format_path(self, epoch, logs, batch):
+        fields = dict(logs, epoch=epoch + 1)
+        if batch is not None:
+            fields["batch"] = batch + 1
+        try:
+            return self.filepath.format(**fields)
+        except KeyError as error:
+            raise ValueError(f"ModelCheckpoint: filepath {self.filepath!r} names the field {{{error.args[0]}}}, "
+                             f"which the logs do not have at this point; available: {sorted(fields)} (a "
+                             "'val_' field needs validation data).") from None
+        except (ValueError, IndexError) as error:
+            raise ValueError(f"ModelCheckpoint: cannot format filepath {self.filepath!r} with {sorted(fields)}: "
+                             f"{error}.") from None
+
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
 
@@ -40,14 +54,14 @@ class ModelCheckpoint(MonitorCallback):
             return
         self._batches_seen += 1
         if self._batches_seen % self.save_freq == 0:
-            self._save(self._epoch, dict(logs or {}))
+            self._save(self._epoch, dict(logs or {}), batch)
 
     def on_epoch_end(self, epoch, logs=None):
         if self.save_freq == "epoch":
             self._save(epoch, dict(logs or {}))
 
-    def _save(self, epoch, logs):
-        path = self.filepath.format(epoch=epoch + 1, **logs)
+    def _save(self, epoch, logs, batch=None):
+        path = self._format_path(epoch, logs, batch)
         if self.save_best_only:
             current = logs.get(self.monitor)
             if current is None:

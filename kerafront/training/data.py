@@ -15,8 +15,30 @@ from kerafront import config, ops, tree
 from kerafront.random import global_rng
 
 
+def _is_number_list(value):
+    """A (nested) Python list or tuple of plain numbers: one array, not a structure of inputs."""
+    if not isinstance(value, (list, tuple)) or not value:
+        return False
+    return all(isinstance(v, (int, float, bool, complex, np.number, np.bool_)) or _is_number_list(v)
+               for v in value)
+
+
+def _number_lists_to_arrays(data):
+    """Replace each list of numbers (``[[1.0, 2.0], [3.0, 4.0]]``) by an array; a list holding arrays stays a
+    structure (one entry per model input), as in Keras."""
+    if isinstance(data, list) and _is_number_list(data):
+        return np.asarray(data)
+    if isinstance(data, (list, tuple)):
+        return type(data)(_number_lists_to_arrays(v) for v in data)
+    if isinstance(data, dict):
+        return {k: _number_lists_to_arrays(v) for k, v in data.items()}
+    return data
+
+
 def to_numpy_tree(data, name):
     """Convert array-like leaves to NumPy (float64 -> floatx); tensors of any framework are copied to host."""
+    data = _number_lists_to_arrays(data)
+
     def convert(leaf):
         if isinstance(leaf, np.ndarray):
             array = leaf
@@ -60,7 +82,12 @@ def to_host_tree(data):
 
 
 def num_samples(data, name):
-    lengths = {len(leaf) for leaf in tree.leaves(data)}
+    leaves = tree.leaves(data)
+    for leaf in leaves:
+        if np.ndim(leaf) == 0:
+            raise ValueError(f"{name}: expected arrays with a batch (first) dimension, got a scalar "
+                             f"{type(leaf).__name__}; pass an array of samples.")
+    lengths = {len(leaf) for leaf in leaves}
     if len(lengths) > 1:
         raise ValueError(f"{name}: all arrays must have the same number of samples, got lengths {sorted(lengths)}.")
     return lengths.pop() if lengths else 0

@@ -381,7 +381,7 @@ class Trainer(StepFunctions):
         return history
 
     def _validation_data(self, validation_data, batch_size, steps):
-        if isinstance(validation_data, tuple) and len(validation_data) in (2, 3):
+        if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3):  # Keras takes a list too
             vx, vy = validation_data[0], validation_data[1]
             vw = validation_data[2] if len(validation_data) == 3 else None
             return data_module.make_data(vx, vy, vw, batch_size, False, steps)

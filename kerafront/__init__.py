@@ -7,11 +7,11 @@ imports that backend's framework and no other.
 __version__ = "0.1.0"
 
 from kerafront import config
-from kerafront.config import backend, backend_scope, device, set_backend
+from kerafront.config import backend_scope, device, set_backend
 
 config._initialize()
 
-from kerafront import ops, random, tree  # noqa: E402
+from kerafront import backend, ops, random, tree  # noqa: E402
 from kerafront.variables import Variable  # noqa: E402
 
 from kerafront import (activations, callbacks, constraints, datasets, initializers, layers, losses,  # noqa: E402

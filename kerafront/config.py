@@ -41,6 +41,9 @@ SWITCHES = {
     "KERAFRONT_JAX_COMPILATION_CACHE": "JAX's persistent compilation cache: unset/1 uses ~/.cache/kerafront/jax, "
                                        "0 turns it off, anything else is the folder.",
     "KERAFRONT_TF_XLA": "1 compiles TensorFlow steps with XLA (jit_compile=True); off by default.",
+    "KERAFRONT_MAX_EPOCHS": "caps the epochs of every fit() (for a quick run of a script; Keras's KERAS_MAX_EPOCHS).",
+    "KERAFRONT_MAX_STEPS_PER_EPOCH": "caps the steps of each epoch of fit() and of evaluate()/predict() "
+                                     "(Keras's KERAS_MAX_STEPS_PER_EPOCH).",
 }
 _TRUE = ("1", "true", "yes", "on")
 
@@ -106,6 +109,11 @@ class _State:
     floatx = "float32"
     image_data_format = "channels_last"
     epsilon = 1e-7
+    max_epochs = "env"  # "env": read KERAFRONT_MAX_EPOCHS; else a set_max_epochs value (None or an int)
+    max_steps_per_epoch = "env"
+    interactive_logging = True
+    traceback_filtering = True
+    flash_attention = True
 
     @property
     def backend(self):
@@ -281,6 +289,86 @@ def epsilon():
 
 def set_epsilon(value):
     state.epsilon = float(value)
+
+
+def _positive_or_none(value, where):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{where}: expected a positive int or None, got {value!r}.")
+    return value
+
+
+def _env_cap(name):
+    text = environ(name)
+    if not text:
+        return None
+    try:
+        return _positive_or_none(int(text), name)
+    except ValueError:
+        raise ValueError(f"{name}: expected a positive integer, got {text!r}.") from None
+
+
+def max_epochs():
+    """The cap on the epochs of every ``fit`` (``None``: no cap); ``set_max_epochs`` or KERAFRONT_MAX_EPOCHS."""
+    return state.max_epochs if state.max_epochs != "env" else _env_cap("KERAFRONT_MAX_EPOCHS")
+
+
+def set_max_epochs(value):
+    """Cap the epochs of every ``fit`` (to run a script quickly without editing it); ``None`` removes the cap."""
+    state.max_epochs = _positive_or_none(value, "set_max_epochs")
+
+
+def max_steps_per_epoch():
+    """The cap on the steps of each epoch of ``fit`` and of ``evaluate``/``predict`` (``None``: no cap)."""
+    return state.max_steps_per_epoch if state.max_steps_per_epoch != "env" else \
+        _env_cap("KERAFRONT_MAX_STEPS_PER_EPOCH")
+
+
+def set_max_steps_per_epoch(value):
+    """Cap the steps per epoch of ``fit`` and of ``evaluate``/``predict``; ``None`` removes the cap."""
+    state.max_steps_per_epoch = _positive_or_none(value, "set_max_steps_per_epoch")
+
+
+def _flag(name, doc):
+    def is_enabled():
+        return getattr(state, name)
+
+    def enable():
+        setattr(state, name, True)
+
+    def disable():
+        setattr(state, name, False)
+
+    is_enabled.__doc__, enable.__doc__, disable.__doc__ = doc, f"Turn on: {doc}", f"Turn off: {doc}"
+    return is_enabled, enable, disable
+
+
+is_interactive_logging_enabled, enable_interactive_logging, disable_interactive_logging = _flag(
+    "interactive_logging", "progress bars written to stdout (on by default); off, fit's progress goes to the "
+    "'kerafront' logger one line per epoch.")
+is_traceback_filtering_enabled, enable_traceback_filtering, disable_traceback_filtering = _flag(
+    "traceback_filtering", "Keras's traceback filtering flag. kerafront never rewrites tracebacks, so this only "
+    "records the setting (scripts that call it keep running).")
+is_flash_attention_enabled, enable_flash_attention, disable_flash_attention = _flag(
+    "flash_attention", "Keras's flash-attention switch. kerafront's fused attention overrides let the framework "
+    "pick its kernel, so this records the setting only.")
+
+
+def is_nnx_enabled():
+    """Keras's flag for Flax NNX variables on JAX; kerafront does not use Flax, so always False."""
+    return False
+
+
+def enable_unsafe_deserialization():
+    """Keras lets this load ``Lambda`` bytecode from files. kerafront never executes code from a file: a
+    ``Lambda`` is rebuilt only from a function given through ``custom_objects``. The call is accepted (so a
+    script that makes it runs on) with a warning saying so; loading a ``Lambda`` without its function still
+    fails, naming the way to supply it."""
+    import warnings
+    warnings.warn("enable_unsafe_deserialization: kerafront never deserializes code from a file (a Lambda's "
+                  "bytecode could run anything); this call changes nothing. Pass a Lambda's function through "
+                  "load_model(..., custom_objects={'<function or layer name>': fn}).", stacklevel=2)
 
 
 def device(name):

@@ -1,8 +1,10 @@
 """Keras-style progress bar: step counter, ETA and running metrics on a terminal; one line per epoch otherwise."""
 
+import logging
 import sys
 import time
 
+from kerafront import config
 from kerafront.callbacks.callback import Callback
 
 
@@ -38,6 +40,11 @@ class ProgbarLogger(Callback):
         self.epochs = 1
 
     def _write(self, text):
+        if not config.is_interactive_logging_enabled():  # Keras's switch: whole lines to a logger
+            line = text.replace("\x1b[K", "").strip("\r\n")
+            if text.endswith("\n") and line:
+                logging.getLogger("kerafront").info(line)
+            return
         self.stream.write(text)
         self.stream.flush()
 

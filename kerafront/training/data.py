@@ -213,8 +213,16 @@ def make_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, ste
         if y is not None:
             raise ValueError("When x is a dataset, generator or iterable of batches, y must be None "
                              "(the batches carry the targets).")
-        return IterableData(x, steps)
-    return ArrayData(x, y, sample_weight, batch_size or 32, shuffle)
+        return cap_steps(IterableData(x, steps))
+    return cap_steps(ArrayData(x, y, sample_weight, batch_size or 32, shuffle))
+
+
+def cap_steps(data):
+    """Apply ``kerafront.config.max_steps_per_epoch()`` (a debugging cap, as Keras's) to ``data.steps``."""
+    cap = config.max_steps_per_epoch()
+    if cap is not None:
+        data.steps = cap if data.steps is None else min(data.steps, cap)
+    return data
 
 
 def class_weights_to_sample_weights(y, class_weight):

@@ -337,9 +337,11 @@ class Trainer(StepFunctions):
         elif validation_split:
             if not isinstance(train_data, data_module.ArrayData):
                 raise ValueError("fit: validation_split needs array inputs; pass validation_data for datasets.")
-            train_data, val_data = train_data.split(validation_split)
+            train_data, val_data = (data_module.cap_steps(d) for d in train_data.split(validation_split))
         if steps_per_epoch is not None and isinstance(train_data, data_module.ArrayData):
             train_data.steps = min(train_data.steps, int(steps_per_epoch))
+        if config.max_epochs() is not None:
+            epochs = min(epochs, config.max_epochs())
         verbose = 1 if verbose == "auto" else verbose
         history = callbacks_module.History()
         callback_objects = list(callbacks or [])

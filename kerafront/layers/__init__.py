@@ -9,14 +9,19 @@ from kerafront.layers.input_spec import InputSpec
 from kerafront.layers.lambda_layer import Lambda
 from kerafront.layers.layer import Layer
 from kerafront.layers.masking import Masking
-from kerafront.layers.merging import Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract
+from kerafront.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract)
 from kerafront.layers.normalization import BatchNormalization, LayerNormalization
-from kerafront.layers.pooling import (AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
-                                      GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D)
+from kerafront.layers.preprocessing.category_encoding import CategoryEncoding
+from kerafront.layers.preprocessing.discretization import Discretization
+from kerafront.layers.preprocessing.hashing import Hashing
+from kerafront.layers.preprocessing.integer_lookup import IntegerLookup
+from kerafront.layers.preprocessing.normalization import Normalization
+from kerafront.layers.preprocessing.string_lookup import StringLookup
+from kerafront.layers.preprocessing.text_vectorization import TextVectorization
+from kerafront.layers.pooling import (AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D)
 from kerafront.layers.regularization import Dropout, SpatialDropout2D
-from kerafront.layers.reshaping import Cropping2D, Flatten, Permute, RepeatVector, Reshape, UpSampling2D, ZeroPadding2D
-from kerafront.layers.rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
-                                  StackedRNNCells, TimeDistributed)
+from kerafront.layers.reshaping import (Cropping2D, Flatten, Permute, RepeatVector, Reshape, UpSampling2D, ZeroPadding2D)
+from kerafront.layers.rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells, TimeDistributed)
 from kerafront.layers.symbolic import KerasTensor
 
 __all__ = [
@@ -31,4 +36,23 @@ __all__ = [
     "MultiHeadAttention", "Attention", "AdditiveAttention", "Masking",
     "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
     "TimeDistributed",
+    "Normalization", "Discretization", "CategoryEncoding", "Hashing", "IntegerLookup", "StringLookup",
+    "TextVectorization",
 ]
+
+__all__ += ["serialize", "deserialize"]
+
+
+def serialize(layer):
+    """Keras's ``layers.serialize``: ``layer`` in Keras 3's config form (``saving.serialize_keras_object``)."""
+    from kerafront.saving import serialize_keras_object
+    return serialize_keras_object(layer)
+
+
+def deserialize(config, custom_objects=None):
+    """Keras's ``layers.deserialize``: a layer from Keras 3's, tf.keras 2's or kerafront's config form."""
+    from kerafront.saving import deserialize_keras_object
+    layer = deserialize_keras_object(config, custom_objects)
+    if not isinstance(layer, Layer):
+        raise ValueError(f"layers.deserialize: the config describes a {type(layer).__name__}, not a layer.")
+    return layer

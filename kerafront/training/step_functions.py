@@ -215,4 +215,6 @@ class StepFunctions:
         return adapted
 
     def _runs_eagerly(self):
-        return bool(getattr(self, "run_eagerly", False))
+        """``run_eagerly``, or a layer that computes on the host (``supports_jit = False``, as in Keras)."""
+        return bool(getattr(self, "run_eagerly", False)) or any(
+            not getattr(layer, "supports_jit", True) for layer in self._flatten_layers())

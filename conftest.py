@@ -6,6 +6,12 @@ runs every backend in one process, so triton, where installed, is loaded here be
 """
 
 import importlib.util
+import os
 
 if importlib.util.find_spec("triton") is not None:
     import triton  # noqa: F401
+
+# Tests that compare with Keras 3 import it in this process; its backend is fixed at its first import,
+# so it is chosen once here: JAX (Keras's NumPy backend cannot fit, and TensorFlow is the slowest to
+# import). A module's own os.environ.setdefault("KERAS_BACKEND", ...) then changes nothing.
+os.environ.setdefault("KERAS_BACKEND", "jax")

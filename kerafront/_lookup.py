@@ -64,7 +64,10 @@ def get_callable(identifier, base, kind, find, known_names, expected="a name, a 
             raise ValueError(f"Unknown {kind} {identifier!r}. Known names: {', '.join(sorted(known_names))}.")
         return obj() if isinstance(obj, type) else obj
     if isinstance(identifier, dict):
-        return deserialize(identifier)
+        name = identifier.get("class_name")
+        own = find(name) if isinstance(name, str) else None  # the family's own class first (initializers.Identity)
+        family = {name: own} if isinstance(own, type) and issubclass(own, base) else None
+        return _serialization().deserialize(identifier, module_objects=family)
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret {kind} {identifier!r}: expected {expected}.")

@@ -13,11 +13,16 @@ An initializer is called as ``initializer(shape, dtype=None)`` and returns a nat
 ``skip_initialization()`` is for weights about to be overwritten (``load_model``): inside it,
 ``Layer.add_weight`` creates zeros and runs no initializer (``for_weight``).
 
-Fans (Keras's rule): rank 2 ``(in, out)``; rank > 2 (conv kernels ``(*spatial, in, out)``) multiply
-both by the receptive field size ``prod(spatial)``; rank 1 uses ``shape[0]`` for both.
+Fans (Keras's rule, ``compute_fans``): rank 2 ``(in, out)``; rank > 2 (conv kernels
+``(*spatial, in, out)``) multiply both by the receptive field size ``prod(spatial)``; rank 1 uses
+``shape[0]`` for both. A variance-scaling initializer given ``input_axes`` and ``output_axes`` (Keras
+3.15's arguments; ``EinsumDense`` sets them to its kernel's input and output axes) takes fan-in as the
+product of the sizes on ``input_axes`` and fan-out on ``output_axes`` instead; with either left
+``None`` the rule above applies.
 """
 
 import contextlib
+import copy
 import math
 import threading
 
@@ -192,9 +197,11 @@ class TruncatedNormal(Initializer):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
-def compute_fans(shape):
-    """``(fan_in, fan_out)`` by Keras's rule (module docstring)."""
+def compute_fans(shape, input_axes=None, output_axes=None):
+    """``(fan_in, fan_out)`` by Keras's rule (module docstring); the axes count only when both are given."""
     shape = tuple(shape)
+    if input_axes is not None and output_axes is not None:
+        return math.prod(shape[axis] for axis in input_axes), math.prod(shape[axis] for axis in output_axes)
     if len(shape) == 0:
         return 1, 1
     if len(shape) == 1:
@@ -205,25 +212,62 @@ def compute_fans(shape):
     return shape[-2] * receptive, shape[-1] * receptive
 
 
+def _checked_axes(name, what, axes):
+    if axes is None:
+        return None
+    if not isinstance(axes, (list, tuple)) or not all(type(axis) is int for axis in axes):
+        raise ValueError(f"{name}: {what} must be None or a list of ints (kernel axes counted into the fan), got "
+                         f"{axes!r}.")
+    return list(axes)
+
+
 class VarianceScaling(Initializer):
     """Draws with variance ``scale / n``; ``n`` is fan_in, fan_out or their mean (``mode``).
 
-    ``distribution``: ``"truncated_normal"`` (stddev corrected for the truncation),
-    ``"untruncated_normal"`` or ``"uniform"`` (limit ``sqrt(3 * scale / n)``).
+    ``distribution``: ``"truncated_normal"`` (stddev corrected for the truncation; ``"normal"`` is
+    taken as this, as in Keras), ``"untruncated_normal"`` or ``"uniform"`` (limit
+    ``sqrt(3 * scale / n)``). ``input_axes``/``output_axes``: the axes of the weight counted into
+    fan-in and fan-out (both or neither; module docstring).
     """
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None, input_axes=None,
+                 output_axes=None):
         if scale <= 0:
             raise ValueError(f"VarianceScaling: scale must be positive, got {scale}.")
         if mode not in ("fan_in", "fan_out", "fan_avg"):
             raise ValueError(f"VarianceScaling: mode must be 'fan_in', 'fan_out' or 'fan_avg', got {mode!r}.")
+        if isinstance(distribution, str):
+            distribution = distribution.lower()
+        if distribution == "normal":
+            distribution = "truncated_normal"
         if distribution not in ("truncated_normal", "untruncated_normal", "uniform"):
             raise ValueError("VarianceScaling: distribution must be 'truncated_normal', 'untruncated_normal' or "
                              f"'uniform', got {distribution!r}.")
         self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
+        self.input_axes = _checked_axes(type(self).__name__, "input_axes", input_axes)
+        self.output_axes = _checked_axes(type(self).__name__, "output_axes", output_axes)
+
+    def with_fan_axes(self, input_axes, output_axes):
+        """A copy that counts fans over these weight axes, unless this one already has both set (Keras's
+        rule for ``EinsumDense``: the user's axes win)."""
+        if self.input_axes is not None and self.output_axes is not None:
+            return self
+        clone = copy.copy(self)
+        clone.input_axes = _checked_axes(type(self).__name__, "input_axes", input_axes)
+        clone.output_axes = _checked_axes(type(self).__name__, "output_axes", output_axes)
+        return clone
+
+    def _fans(self, shape):
+        if self.input_axes is not None and self.output_axes is not None:
+            for axis in self.input_axes + self.output_axes:
+                if not -len(shape) <= axis < len(shape):
+                    raise ValueError(f"{type(self).__name__}: input_axes {self.input_axes} / output_axes "
+                                     f"{self.output_axes} name axis {axis}, but the weight has shape {shape} "
+                                     f"(rank {len(shape)}).")
+        return compute_fans(shape, self.input_axes, self.output_axes)
 
     def _fill(self, shape, dtype):
-        fan_in, fan_out = compute_fans(shape)
+        fan_in, fan_out = self._fans(shape)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
         scale = self.scale / max(1.0, n)
         rng = self._rng()
@@ -235,15 +279,18 @@ class VarianceScaling(Initializer):
         return _chunked(shape, dtype, lambda size: rng.uniform(-limit, limit, size=size))
 
     def get_config(self):
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}
+        """Keras's keys and order: ``seed``, ``scale``, ``mode``, ``distribution``, ``input_axes``, ``output_axes``."""
+        return {"seed": self.seed, "scale": self.scale, "mode": self.mode, "distribution": self.distribution,
+                "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
 def _preset(name, scale, mode, distribution, doc):
-    def __init__(self, seed=None):
-        VarianceScaling.__init__(self, scale=scale, mode=mode, distribution=distribution, seed=seed)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        VarianceScaling.__init__(self, scale=scale, mode=mode, distribution=distribution, seed=seed,
+                                 input_axes=input_axes, output_axes=output_axes)
 
     def get_config(self):
-        return {"seed": self.seed}
+        return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
 
     return type(name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config, "__doc__": doc,
                                            "__module__": __name__})

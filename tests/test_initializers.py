@@ -39,6 +39,25 @@ def test_conv_kernel_fans_use_the_receptive_field():
     assert np.abs(w).max() <= math.sqrt(6 / (144 + 288))
 
 
+def test_input_and_output_axes_set_the_fans():
+    """Keras 3.15's input_axes/output_axes: fan-in = prod of sizes on input_axes, fan-out on output_axes."""
+    assert I.compute_fans((4, 2, 3), input_axes=[0], output_axes=[1, 2]) == (4, 6)
+    assert I.compute_fans((4, 2, 3), input_axes=[0], output_axes=None) == (8, 12)  # both or neither
+    shape = (3, 60)
+    he = I.HeUniform(seed=4, input_axes=[1], output_axes=[0])  # fan_in = 60, not 3
+    np.testing.assert_array_equal(he.numpy(shape), I.RandomUniform(-math.sqrt(6 / 60), math.sqrt(6 / 60),
+                                                                   seed=4).numpy(shape))
+    config = I.serialize(he)
+    assert config["config"] == {"seed": 4, "input_axes": [1], "output_axes": [0]}
+    np.testing.assert_array_equal(I.get(config).numpy(shape), he.numpy(shape))
+    assert I.GlorotUniform(input_axes=[0], output_axes=[1]).with_fan_axes([1], [0]).input_axes == [0]  # user's win
+    assert I.VarianceScaling(distribution="normal").distribution == "truncated_normal"
+    with pytest.raises(ValueError, match="HeUniform: input_axes must be None or a list of ints"):
+        I.HeUniform(input_axes="0", output_axes=[1])
+    with pytest.raises(ValueError, match=r"GlorotNormal: input_axes \[2\].*rank 2"):
+        I.GlorotNormal(input_axes=[2], output_axes=[0]).numpy((3, 4))
+
+
 def test_random_normal_uniform_truncated_defaults():
     normal = values(I.RandomNormal(), (200, 200))
     np.testing.assert_allclose([normal.mean(), normal.std()], [0.0, 0.05], atol=0.002)
@@ -87,11 +106,13 @@ def test_dtype_argument():
 def test_lookup_and_serialization():
     assert isinstance(I.get("HeNormal"), I.HeNormal) and isinstance(I.get("uniform"), I.RandomUniform)
     config = I.serialize(I.VarianceScaling(scale=2.0, mode="fan_out", distribution="uniform", seed=3))
-    assert config == {"class_name": "VarianceScaling",
-                      "config": {"scale": 2.0, "mode": "fan_out", "distribution": "uniform", "seed": 3}}
+    assert config == {"class_name": "VarianceScaling",  # Keras 3.15's keys
+                      "config": {"seed": 3, "scale": 2.0, "mode": "fan_out", "distribution": "uniform",
+                                 "input_axes": None, "output_axes": None}}
     rebuilt = I.get(config)
     np.testing.assert_array_equal(values(rebuilt, (3, 3)), values(I.deserialize(config), (3, 3)))
-    assert I.serialize(I.GlorotUniform(seed=1)) == {"class_name": "GlorotUniform", "config": {"seed": 1}}
+    assert I.serialize(I.GlorotUniform(seed=1)) == {"class_name": "GlorotUniform",
+                                                    "config": {"seed": 1, "input_axes": None, "output_axes": None}}
     fn = lambda shape, dtype=None: ops.zeros(shape, dtype=dtype)  # noqa: E731
     assert I.get(fn) is fn
     with pytest.raises(ValueError, match="Unknown initializer 'nope'"):

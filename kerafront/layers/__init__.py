@@ -1,16 +1,19 @@
 """Keras-style layers, written once over ``kerafront.ops`` (the contract: ``kerafront.layers.layer``)."""
 
+from kerafront.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from kerafront.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from kerafront.layers.convolutional import Conv1D, Conv2D, Conv2DTranspose
-from kerafront.layers.core import Activation, Dense, Embedding
+from kerafront.layers.core import Activation, Dense, Embedding, Identity
 from kerafront.layers.depthwise import DepthwiseConv2D, SeparableConv2D
+from kerafront.layers.einsum_dense import EinsumDense
 from kerafront.layers.input_layer import Input, InputLayer
 from kerafront.layers.input_spec import InputSpec
 from kerafront.layers.lambda_layer import Lambda
 from kerafront.layers.layer import Layer
 from kerafront.layers.masking import Masking
 from kerafront.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract)
-from kerafront.layers.normalization import BatchNormalization, LayerNormalization
+from kerafront.layers.merging import (add, average, concatenate, dot, maximum, minimum, multiply, subtract)
+from kerafront.layers.normalization import BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization
 from kerafront.layers.preprocessing.category_encoding import CategoryEncoding
 from kerafront.layers.preprocessing.discretization import Discretization
 from kerafront.layers.preprocessing.hashing import Hashing
@@ -19,7 +22,7 @@ from kerafront.layers.preprocessing.normalization import Normalization
 from kerafront.layers.preprocessing.string_lookup import StringLookup
 from kerafront.layers.preprocessing.text_vectorization import TextVectorization
 from kerafront.layers.pooling import (AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D)
-from kerafront.layers.regularization import Dropout, SpatialDropout2D
+from kerafront.layers.regularization import (ActivityRegularization, AlphaDropout, Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
 from kerafront.layers.reshaping import (Cropping2D, Flatten, Permute, RepeatVector, Reshape, UpSampling2D, ZeroPadding2D)
 from kerafront.layers.rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells, TimeDistributed)
 from kerafront.layers.symbolic import KerasTensor
@@ -36,6 +39,10 @@ __all__ = [
     "MultiHeadAttention", "Attention", "AdditiveAttention", "Masking",
     "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
     "TimeDistributed",
+    "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
+    "GroupNormalization", "UnitNormalization", "Identity", "ActivityRegularization", "GaussianNoise",
+    "GaussianDropout", "AlphaDropout", "SpatialDropout1D", "SpatialDropout3D", "EinsumDense",
+    "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot",
     "Normalization", "Discretization", "CategoryEncoding", "Hashing", "IntegerLookup", "StringLookup",
     "TextVectorization",
 ]

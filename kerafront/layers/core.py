@@ -1,11 +1,12 @@
-"""Core layers: Dense, Activation, Embedding."""
+"""Core layers: Dense, Activation, Embedding, Identity."""
 
 import numpy as np
 
-from kerafront import activations, constraints, initializers, ops, regularizers
+from kerafront import activations, constraints, initializers, ops, regularizers, tree
 from kerafront.layers._kernel_bias import KernelBiasMixin
 from kerafront.layers.input_spec import InputSpec
 from kerafront.layers.layer import Layer
+from kerafront.layers.symbolic import KerasTensor
 from kerafront.saving.serialization import serialize
 
 
@@ -135,3 +136,21 @@ class Embedding(Layer):
             "mask_zero": self.mask_zero,
         })
         return config
+
+
+class Identity(Layer):
+    """Return the inputs unchanged (any structure of tensors), with their masks; a placeholder layer."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        """KerasTensors of the inputs' own shapes and dtypes (an int input stays int)."""
+        return tree.map_structure(lambda x: KerasTensor(x.shape, x.dtype), inputs)

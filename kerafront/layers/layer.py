@@ -413,7 +413,10 @@ class Layer(MaskRules, LayerBase):
             outputs = self.call(*args, **kwargs)
             if self.activity_regularizer is not None:
                 for output in tree.flatten(outputs)[0]:
-                    self.add_loss(self.activity_regularizer(output))
+                    loss = self.activity_regularizer(output)
+                    if ops.ndim(output) > 0:  # Keras 3 divides the penalty by the batch size
+                        loss = ops.divide(loss, ops.maximum(ops.cast(ops.shape(output)[0], ops.dtype(loss)), 1))
+                    self.add_loss(loss)
             if previous_mask is not None or flags[3]:
                 self._set_output_masks(args[0], outputs, previous_mask)
         finally:

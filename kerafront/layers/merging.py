@@ -1,5 +1,6 @@
 """Merge layers: called on a list of tensors. Add, Subtract, Multiply, Average, Maximum, Minimum,
-Concatenate, Dot.
+Concatenate, Dot; and their functional forms add, subtract, multiply, average, maximum, minimum,
+concatenate, dot (each builds the layer and calls it, as Keras's do).
 
 Elementwise merges broadcast like Keras: the batch axes align, then the other axes align from the
 right (a lower-rank input gets size-1 axes inserted after the batch axis); sizes must be equal,
@@ -257,3 +258,44 @@ def _check_masks(layer, inputs, mask):
         raise ValueError(f'{type(layer).__name__} "{layer.name}": mask must be a list with one entry (or None) per '
                          f"input ({len(inputs) if isinstance(inputs, (list, tuple)) else 1} inputs), got {mask!r}.")
     return list(mask)
+
+
+def add(inputs, **kwargs):
+    """``Add(**kwargs)(inputs)``: the elementwise sum of a list of tensors (Keras's functional form)."""
+    return Add(**kwargs)(inputs)
+
+
+def subtract(inputs, **kwargs):
+    """``Subtract(**kwargs)(inputs)``: ``inputs[0] - inputs[1]``."""
+    return Subtract(**kwargs)(inputs)
+
+
+def multiply(inputs, **kwargs):
+    """``Multiply(**kwargs)(inputs)``: the elementwise product."""
+    return Multiply(**kwargs)(inputs)
+
+
+def average(inputs, **kwargs):
+    """``Average(**kwargs)(inputs)``: the elementwise mean."""
+    return Average(**kwargs)(inputs)
+
+
+def maximum(inputs, **kwargs):
+    """``Maximum(**kwargs)(inputs)``: the elementwise maximum."""
+    return Maximum(**kwargs)(inputs)
+
+
+def minimum(inputs, **kwargs):
+    """``Minimum(**kwargs)(inputs)``: the elementwise minimum."""
+    return Minimum(**kwargs)(inputs)
+
+
+def concatenate(inputs, axis=-1, **kwargs):
+    """``Concatenate(axis=axis, **kwargs)(inputs)``: join along ``axis`` (the last by default)."""
+    return Concatenate(axis=axis, **kwargs)(inputs)
+
+
+def dot(inputs, axes=-1, **kwargs):
+    """``Dot(axes=axes, **kwargs)(inputs)``: the batched dot product of two tensors (``normalize=True``
+    for cosine similarity)."""
+    return Dot(axes=axes, **kwargs)(inputs)

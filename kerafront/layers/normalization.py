@@ -190,3 +190,109 @@ class LayerNormalization(_ScaleCenterMixin, Layer):
         config.update({"axis": self.axis, "epsilon": self.epsilon, "rms_scaling": self.rms_scaling,
                        **self._scale_center_config()})
         return config
+
+
+class GroupNormalization(_ScaleCenterMixin, Layer):
+    """Split the channels of ``axis`` into ``groups`` and normalize each example over every group.
+
+    ``groups=32`` by default; ``groups=-1`` is instance normalization (one group per channel; the
+    layer then records the channel count as ``groups``, as Keras does). The channel count must be a
+    multiple of ``groups``. ``groups=1`` normalizes each example over all its channels (and spatial
+    axes). Weights ``gamma`` then ``beta`` of shape ``(channels,)``, epsilon (1e-3) inside the
+    square root, variance biased. Parameters: ``2 * channels``.
+    """
+
+    def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
+        if not isinstance(groups, int) or isinstance(groups, bool) or (groups <= 0 and groups != -1):
+            raise ValueError("GroupNormalization: groups must be a positive integer (or -1 for instance "
+                             f"normalization), got groups={groups!r}.")
+        if not isinstance(axis, int) or isinstance(axis, bool):
+            raise ValueError(f"GroupNormalization: axis must be an int, got axis={axis!r}.")
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.groups, self.axis, self.epsilon = groups, axis, float(epsilon)
+        self._init_scale_center(center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                                gamma_regularizer, beta_constraint, gamma_constraint)
+
+    def _channel_axis(self, input_shape):
+        rank = len(input_shape)
+        if not -rank <= self.axis < rank or self.axis % rank == 0:
+            raise ValueError(f'GroupNormalization "{self.name}": axis {self.axis} is out of range or the batch axis '
+                             f"for inputs of shape {tuple(input_shape)}.")
+        return self.axis % rank
+
+    def build(self, input_shape):
+        axis = self._channel_axis(input_shape)
+        channels = input_shape[axis]
+        if channels is None:
+            raise ValueError(f'GroupNormalization "{self.name}": axis {self.axis} of the input must be known, got '
+                             f"shape {tuple(input_shape)}.")
+        if self.groups == -1:
+            self.groups = channels
+        if channels % self.groups != 0:
+            raise ValueError(f'GroupNormalization "{self.name}": the number of channels ({channels}, axis {self.axis} '
+                             f"of {tuple(input_shape)}) must be a multiple of groups ({self.groups}); choose groups "
+                             f"that divides {channels}.")
+        self._build_scale_center((channels,))
+        self._axis = axis
+        self.input_spec = InputSpec(ndim=len(input_shape), axes={axis: channels})
+
+    def call(self, inputs):
+        shape = tuple(ops.shape(inputs))
+        axis, size = self._axis, shape[self._axis] // self.groups
+        grouped = ops.reshape(inputs, (-1,) + shape[1:axis] + (self.groups, size) + shape[axis + 1:])
+        reduction_axes = tuple(i for i in range(1, len(shape) + 1) if i != axis)
+        mean, variance = ops.moments(grouped, axes=reduction_axes, keepdims=True)
+        broadcast = (1,) * axis + (self.groups, size) + (1,) * (len(shape) - axis - 1)
+        gamma = None if self.gamma is None else ops.reshape(self.gamma, broadcast)
+        beta = None if self.beta is None else ops.reshape(self.beta, broadcast)
+        outputs = _normalize(grouped, mean, variance, gamma, beta, self.epsilon)
+        return ops.reshape(outputs, (-1,) + shape[1:])
+
+    def compute_output_shape(self, input_shape):
+        self._channel_axis(input_shape)
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"groups": self.groups, "axis": self.axis, "epsilon": self.epsilon,
+                       **self._scale_center_config()})
+        return config
+
+
+class UnitNormalization(Layer):
+    """Scale each example to unit L2 norm over ``axis`` (an int or a list; the last axis by default):
+    ``x * min(1 / sqrt(sum(x**2)), 1e12)`` (Keras's epsilon 1e-12 on the norm), so an all-zero
+    slice stays zero."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)) and all(isinstance(a, int) and not isinstance(a, bool) for a in axis):
+            self.axis = list(axis)
+        elif isinstance(axis, int) and not isinstance(axis, bool):
+            self.axis = axis
+        else:
+            raise TypeError(f"UnitNormalization: axis must be an int or a list/tuple of ints, got axis={axis!r}.")
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        self.compute_output_shape(input_shape)
+
+    def call(self, inputs):
+        axis = tuple(self.axis) if isinstance(self.axis, list) else self.axis
+        return ops.l2_normalize(inputs, axis=axis, epsilon=1e-24)  # epsilon on the squared norm
+
+    def compute_output_shape(self, input_shape):
+        rank = len(input_shape)
+        for a in [self.axis] if isinstance(self.axis, int) else self.axis:
+            if not -rank <= a < rank:
+                raise ValueError(f'UnitNormalization "{self.name}": axis {self.axis} is out of range for inputs of '
+                                 f"shape {tuple(input_shape)}.")
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config["axis"] = self.axis
+        return config

@@ -189,14 +189,16 @@ def _builtin_objects():
     global _builtins
     if _builtins is None:
         from kerafront import activations, constraints, initializers, layers, models, regularizers
-        table = {}
+        table, family = {}, {}
         for module in (layers, initializers, regularizers, constraints, models):
             for name in module.__all__:
                 obj = getattr(module, name)
                 if inspect.isclass(obj):
                     if name in table and table[name] is not obj:
-                        raise RuntimeError(f"kerafront registry: two built-in classes are named {name!r}.")
-                    table[name] = obj
+                        if family[name] is module:
+                            raise RuntimeError(f"kerafront registry: two built-in classes are named {name!r}.")
+                        continue  # the first family keeps the name (layers.Identity); the others' get() finds theirs
+                    table[name], family[name] = obj, module
         table.update(activations.ALL_ACTIVATIONS)
         table.update(_extra_builtins)
         _builtins = table

@@ -29,7 +29,18 @@ ERROR_CASES = {
     "matmul_inner_dims": ("matmul", "(2, 3)", lambda ops: ops.matmul(_ones(ops, (2, 3)), _ones(ops, (4, 5)))),
     "matmul_batch_dims": ("matmul", None, lambda ops: ops.matmul(_ones(ops, (2, 3, 4)), _ones(ops, (3, 4, 5)))),
     "conv_rank_2": ("conv", None, lambda ops: ops.conv(_ones(ops, (5, 3)), _ones(ops, (3, 3, 2)))),
-    "conv_rank_5": ("conv", None, lambda ops: ops.conv(_ones(ops, (1, 4, 4, 4, 2)), _ones(ops, (3, 3, 3, 2, 2)))),
+    "conv_rank_6": ("conv", "(1, 3, 3, 3, 3, 2)", lambda ops: ops.conv(
+        _ones(ops, (1, 3, 3, 3, 3, 2)), _ones(ops, (2, 2, 2, 2, 2, 2)))),
+    "conv_3d_channel_mismatch": ("conv", "(2, 2, 2, 2, 4)", lambda ops: ops.conv(
+        _ones(ops, (1, 4, 4, 4, 3)), _ones(ops, (2, 2, 2, 2, 4)))),
+    "conv_3d_strides_wrong_length": ("conv", "(1, 2)", lambda ops: ops.conv(
+        _ones(ops, (1, 4, 4, 4, 2)), _ones(ops, (2, 2, 2, 2, 2)), strides=(1, 2))),
+    "conv_transpose_3d_output_padding_not_below_stride": ("conv_transpose", "output_padding", lambda ops: (
+        ops.conv_transpose(_ones(ops, (1, 3, 3, 3, 2)), _ones(ops, (3, 3, 3, 2, 2)), strides=(2, 2, 1),
+                           output_padding=1))),
+    "max_pool_3d_window_larger_than_input": ("max_pool", "smaller than the window", lambda ops: ops.max_pool(
+        _ones(ops, (1, 2, 4, 4, 1)), 3)),
+    "average_pool_rank_6": ("average_pool", None, lambda ops: ops.average_pool(_ones(ops, (1, 2, 2, 2, 2, 1)), 2)),
     "conv_kernel_rank_mismatch": ("conv", None, lambda ops: ops.conv(_ones(ops, (1, 5, 5, 3)), _ones(ops, (3, 3, 4)))),
     "conv_channel_mismatch": ("conv", None,
                               lambda ops: ops.conv(_ones(ops, (1, 5, 5, 3)), _ones(ops, (3, 3, 2, 4)))),

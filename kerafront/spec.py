@@ -527,13 +527,13 @@ def top_k(x, k, sorted=True):
 
 @primitive("nn")
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
-    """N-D convolution (N = 1 or 2; cross-correlation, as every framework computes it).
+    """N-D convolution (N = 1, 2 or 3; cross-correlation, as every framework computes it).
 
     ``inputs``: (batch, *spatial, C_in) for channels_last, (batch, C_in, *spatial) for channels_first.
     ``kernel``: (*kernel_spatial, C_in // groups, C_out) whatever the data format (Keras's layout).
     ``groups = C_in // kernel.shape[-2]`` must divide C_in and C_out; output channel ``o`` reads
     input group ``o // (C_out // groups)`` (so depthwise is groups == C_in).
-    Raises ``ValueError`` for a rank that is not 3 or 4, a channel count that the kernel does not
+    Raises ``ValueError`` for a rank that is not 3, 4 or 5, a channel count that the kernel does not
     divide, an unknown padding or data format, or strides > 1 combined with dilation > 1.
     """
 
@@ -541,7 +541,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
 @primitive("nn")
 def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None, data_format=None,
                    dilation_rate=1):
-    """Transposed convolution (the gradient of ``conv`` w.r.t. its input), 1-D or 2-D.
+    """Transposed convolution (the gradient of ``conv`` w.r.t. its input), 1-D, 2-D or 3-D.
 
     ``kernel``: (*kernel_spatial, C_out, C_in) (Keras's ``Conv2DTranspose`` layout).
     Output length per spatial dim with ``k' = (k - 1) * dilation + 1``:
@@ -557,12 +557,13 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
 
 @primitive("nn")
 def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
-    """Max pooling, 1-D or 2-D; ``strides`` defaults to ``pool_size``. Padded positions never win."""
+    """Max pooling, 1-D, 2-D or 3-D; ``strides`` defaults to ``pool_size``. Padded positions never win."""
 
 
 @primitive("nn")
 def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
-    """Average pooling; with ``padding="same"`` each window divides by its count of real (unpadded) elements."""
+    """Average pooling, 1-D, 2-D or 3-D; with ``padding="same"`` each window divides by its count of real
+    (unpadded) elements."""
 
 
 # ----------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ op's name and the arguments they received, and get plain Python values back:
 * ``spatial_tuple(value, rank, op, name)`` -> ``strides``/``dilation_rate``/``pool_size`` per spatial dim.
 * ``padding_mode(padding, op)`` -> ``"valid"`` or ``"same"``.
 * ``channels_first(data_format, op)`` -> bool (``None`` reads ``config.image_data_format()``).
-* ``check_spatial_rank(shape, op)``: conv/pool inputs are 3-D (1-D op) or 4-D (2-D op).
+* ``check_spatial_rank(shape, op)``: conv/pool inputs are 3-D (1-D op), 4-D (2-D op) or 5-D (3-D op).
 * ``window_geometry(sizes, window, strides, dilations, mode, op)`` -> per spatial dim
   ``(out, pad_before, pad_after)``; ``"same"`` pads like TensorFlow (the extra pad at the end).
 * ``transpose_geometry(sizes, window, strides, dilations, mode, output_padding, op)`` -> per spatial
@@ -169,11 +169,11 @@ def channels_first(data_format, op):
 
 
 def check_spatial_rank(shape, op):
-    """Raise unless ``shape`` is 3-D (a 1-D op) or 4-D (a 2-D op)."""
-    if len(shape) not in (3, 4):
-        raise ValueError(f"{op}: inputs must be 3-D (batch, length, channels) or 4-D (batch, height, width, "
-                         f"channels) (channels first for data_format='channels_first'), got shape "
-                         f"{tuple(shape)}.")
+    """Raise unless ``shape`` is 3-D (a 1-D op), 4-D (a 2-D op) or 5-D (a 3-D op)."""
+    if len(shape) not in (3, 4, 5):
+        raise ValueError(f"{op}: inputs must be 3-D (batch, length, channels), 4-D (batch, height, width, "
+                         f"channels) or 5-D (batch, depth, height, width, channels) (channels first for "
+                         f"data_format='channels_first'), got shape {tuple(shape)}.")
 
 
 @functools.lru_cache(maxsize=4096)

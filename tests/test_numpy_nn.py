@@ -18,6 +18,8 @@ RNG = np.random.default_rng(0)
     ((1, 9, 6, 2), (3, 2), "valid", "channels_last"),
     ((2, 3, 4, 4), 2, "same", "channels_first"),      # "same" that needs no padding
     ((2, 9, 2), 3, "valid", "channels_last"),         # 1-D
+    ((1, 4, 5, 6, 2), 2, "valid", "channels_last"),   # 3-D, with a depth and a column in no window
+    ((1, 2, 4, 4, 6), (2, 1, 3), "valid", "channels_first"),
 ])
 def test_tiled_max_pool_vjp_matches_the_separable_rule_with_many_ties(x_shape, pool_size, padding, data_format,
                                                                       monkeypatch):

@@ -1,4 +1,4 @@
-"""Convolution, transposed convolution and pooling (1-D and 2-D) on ``jax.Array``.
+"""Convolution, transposed convolution and pooling (1-D, 2-D and 3-D) on ``jax.Array``.
 
 Arguments are checked, and output sizes and paddings computed, by ``kerafront.spec_rules`` (cached
 per geometry), so messages and ``"same"`` padding are those of every backend. XLA gets explicit
@@ -22,9 +22,9 @@ from kerafront.spec_rules import (channels_first, check_output_padding, check_sp
 from kerafront_jax._convert import FLOATS, float_tensor, promote_all, tensor
 
 # (spatial rank, channels first) -> XLA's input and output layout
-_LAYOUTS = {(1, False): "NWC", (1, True): "NCW", (2, False): "NHWC", (2, True): "NCHW"}
-_KERNEL_SPATIAL = {1: "W", 2: "HW"}
-_NO_DILATION = {1: (1,), 2: (1, 1)}
+_LAYOUTS = {(1, False): "NWC", (1, True): "NCW", (2, False): "NHWC", (2, True): "NCHW", (3, False): "NDHWC",
+            (3, True): "NCDHW"}
+_KERNEL_SPATIAL = {1: "W", 2: "HW", 3: "DHW"}
 
 
 def _layout(x, data_format, op):
@@ -110,7 +110,7 @@ def _pool_setup(x, pool_size, strides, padding, data_format, op):
     rank, first, spatial, _ = _layout(x, data_format, op)
     pool = spatial_tuple(pool_size, rank, op, "pool_size")
     strides = pool if strides is None else spatial_tuple(strides, rank, op, "strides")
-    return first, spatial, pool, strides, window_geometry(spatial, pool, strides, _NO_DILATION[rank], mode, op)
+    return first, spatial, pool, strides, window_geometry(spatial, pool, strides, (1,) * rank, mode, op)
 
 
 def _reduce_window(x, init, reducer, first, pool, strides, geometry):

@@ -1,15 +1,18 @@
-"""Section nn: convolution, transposed convolution and pooling, 1-D and 2-D (see ``kerafront.spec``).
+"""Section nn: convolution, transposed convolution and pooling, 1-D, 2-D and 3-D (see ``kerafront.spec``).
 
 Arguments are validated and geometry computed by ``kerafront.spec_rules`` (the spec's messages).
-Every kernel runs in NHWC: TensorFlow's CPU convolution and pooling lack NCHW kernels ("only
-supports the NHWC tensor format on the CPU"), so channels_first inputs are transposed in and out.
-1-D ops run as 2-D ops on a height-1 image. TensorFlow's ``"SAME"`` padding is the spec's (extra
-pad at the end) for every stride, kernel and dilation.
+Every kernel runs channels-last (NHWC, NDHWC): TensorFlow's CPU convolution and pooling lack
+channels-first kernels ("only supports the NHWC tensor format on the CPU"), so channels_first
+inputs are transposed in and out. 1-D ops run as 2-D ops on a height-1 image. TensorFlow's
+``"SAME"`` padding is the spec's (extra pad at the end) for every stride, kernel and dilation.
 
-CPU gaps worked around here: grouped convolutions have no CPU gradient (groups are split and
-concatenated unless running on a GPU; depthwise uses ``depthwise_conv2d``); dilated
-``Conv2DBackpropInput`` is not implemented (dilated convs go through ``tf.nn.convolution``'s
-space-to-batch path, and ``conv_transpose`` dilates its kernel with zeros explicitly).
+CPU gaps worked around here: grouped convolutions have no CPU gradient in 2-D and no CPU kernel in
+3-D (groups are split and concatenated unless a 2-D conv runs on a GPU; 2-D depthwise uses
+``depthwise_conv2d``); dilated ``Conv2DBackpropInput`` and dilated ``Conv3D`` are not implemented
+(dilated convs go through ``tf.nn.convolution``'s space-to-batch path, and ``conv_transpose``
+dilates its kernel with zeros explicitly); ``MaxPool3D``/``AvgPool3D`` take only float32 and
+bfloat16 (other dtypes pool the (H, W) plane, then the depth, with the 2-D kernels: pooling is
+separable, and "same" counts of real elements multiply per dim).
 """
 
 from kerafront.spec_rules import (channels_first, check_output_padding, check_spatial_rank, padding_mode,
@@ -23,7 +26,7 @@ _TF_PADDING = {"valid": "VALID", "same": "SAME"}
 
 
 def _spatial_sizes(shape, first):
-    """The spatial dims of a 3-D/4-D input shape (``None`` where unknown while tracing)."""
+    """The spatial dims of a 3-D/4-D/5-D input shape (``None`` where unknown while tracing)."""
     return tuple(shape[2:]) if first else tuple(shape[1:-1])
 
 
@@ -33,10 +36,15 @@ def _check_windows(op, sizes, window, strides, dilation, mode):
         window_geometry(sizes, tuple(window), strides, dilation, mode, op)
 
 
+_TO_LAST = {1: (0, 2, 1), 2: (0, 2, 3, 1), 3: (0, 2, 3, 4, 1)}
+_TO_FIRST = {1: (0, 2, 1), 2: (0, 3, 1, 2), 3: (0, 4, 1, 2, 3)}
+_NATIVE_POOL_3D = (tf.float32, tf.bfloat16)   # MaxPool3D/AvgPool3D's CPU dtypes
+
+
 def _to_nhwc(x, spatial, first):
-    """A 3-D/4-D input as NHWC; 1-D inputs get a height-1 axis."""
+    """A 3-D/4-D/5-D input as NHWC (NDHWC); 1-D inputs get a height-1 axis."""
     if first:
-        x = tf.transpose(x, (0, 2, 1) if spatial == 1 else (0, 2, 3, 1))
+        x = tf.transpose(x, _TO_LAST[spatial])
     return tf.expand_dims(x, 1) if spatial == 1 else x
 
 
@@ -44,7 +52,7 @@ def _from_nhwc(y, spatial, first):
     if spatial == 1:
         y = tf.squeeze(y, 1)
     if first:
-        y = tf.transpose(y, (0, 2, 1) if spatial == 1 else (0, 3, 1, 2))
+        y = tf.transpose(y, _TO_FIRST[spatial])
     return y
 
 
@@ -82,8 +90,18 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
         k = tf.expand_dims(k, 0)
         strides, dilation = strides * 2, dilation * 2
     groups = c_in // k_in if c_in is not None else 1
-    y = _conv2d(x, k, strides, _TF_PADDING[mode], dilation, groups)
+    convolve = _conv3d if spatial == 3 else _conv2d
+    y = convolve(x, k, strides, _TF_PADDING[mode], dilation, groups)
     return _from_nhwc(y, spatial, first)
+
+
+def _conv3d(x, k, strides, padding, dilation, groups):
+    if groups > 1:
+        xs, ks = tf.split(x, groups, axis=-1), tf.split(k, groups, axis=-1)
+        return tf.concat([_conv3d(xg, kg, strides, padding, dilation, 1) for xg, kg in zip(xs, ks)], axis=-1)
+    if max(dilation) > 1:
+        return tf.nn.convolution(x, k, padding=padding, dilations=list(dilation))
+    return kernels.Conv3D(input=x, filter=k, strides=[1, *strides, 1], padding=padding)
 
 
 def _conv2d(x, k, strides, padding, dilation, groups):
@@ -103,12 +121,20 @@ def _conv2d(x, k, strides, padding, dilation, groups):
 
 
 def _dilate_kernel(k, dilation):
-    """Insert ``dilation - 1`` zeros between the taps of a (kh, kw, a, b) kernel."""
-    dh, dw = dilation
-    kh, kw, a, b = static_shape(k)
-    padded = tf.pad(k[:, None, :, None], [[0, 0], [0, dh - 1], [0, 0], [0, dw - 1], [0, 0], [0, 0]])
-    full = tf.reshape(padded, (kh * dh, kw * dw, a, b))
-    return full[:(kh - 1) * dh + 1, :(kw - 1) * dw + 1]
+    """Insert ``dilation - 1`` zeros between the taps of a (*window, a, b) kernel, one spatial axis at a time
+    (``tf.pad`` takes at most rank 6)."""
+    shape = list(static_shape(k))
+    for axis, d in enumerate(dilation):
+        if d == 1:
+            continue
+        size = shape[axis]
+        paddings = [[0, 0]] * (len(shape) + 1)
+        paddings[axis + 1] = [0, d - 1]
+        padded = tf.pad(tf.expand_dims(k, axis + 1), paddings)          # (..., size, d, ...)
+        shape[axis] = size * d
+        k = tf.reshape(padded, shape)[(slice(None),) * axis + (slice(0, (size - 1) * d + 1),)]
+        shape[axis] = (size - 1) * d + 1
+    return k
 
 
 def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None, data_format=None,
@@ -143,17 +169,18 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
         sizes, strides, dilation, geometry = (1,) + sizes, (1,) + strides, (1,) + dilation, ((1, 0, 0),) + geometry
     if max(dilation) > 1:
         k = _dilate_kernel(k, dilation)
-    spans = static_shape(k)[:2]
+    spans = static_shape(k)[:-2]
     batch = static_shape(x)[0]
     batch = batch if batch is not None else tf.shape(x)[0]
+    transpose = tf.nn.conv3d_transpose if spatial == 3 else tf.nn.conv2d_transpose
     native = all(_maps_back(length, size, span, stride, mode)
                  for (length, _, _), size, span, stride in zip(geometry, sizes, spans, strides))
     if native:
-        out_shape = [batch, geometry[0][0], geometry[1][0], kshape[-2]]
-        y = tf.nn.conv2d_transpose(x, k, _shape_value(out_shape), [1, *strides, 1], _TF_PADDING[mode])
+        out_shape = [batch, *(length for length, _, _ in geometry), kshape[-2]]
+        y = transpose(x, k, _shape_value(out_shape), [1, *strides, 1], _TF_PADDING[mode])
     else:
         full = [before + length + after for length, before, after in geometry]
-        y = tf.nn.conv2d_transpose(x, k, _shape_value([batch, *full, kshape[-2]]), [1, *strides, 1], "VALID")
+        y = transpose(x, k, _shape_value([batch, *full, kshape[-2]]), [1, *strides, 1], "VALID")
         y = _crop(y, geometry)
     return _from_nhwc(y, spatial, first)
 
@@ -169,11 +196,10 @@ def _shape_value(dims):
 
 
 def _crop(y, geometry):
-    """The ``(length, before, after)`` window of each spatial dim of NHWC ``y``; ``after`` < 0 pads zeros."""
-    (h, top, bottom), (w, left, right) = geometry
-    y = y[:, top:top + h + min(bottom, 0), left:left + w + min(right, 0)]
-    if bottom < 0 or right < 0:
-        y = tf.pad(y, [[0, 0], [0, max(-bottom, 0)], [0, max(-right, 0)], [0, 0]])
+    """The ``(length, before, after)`` window of each spatial dim of channels-last ``y``; ``after`` < 0 pads zeros."""
+    y = y[(slice(None),) + tuple(slice(before, before + length + min(after, 0)) for length, before, after in geometry)]
+    if any(after < 0 for _, _, after in geometry):
+        y = tf.pad(y, [[0, 0]] + [[0, max(-after, 0)] for _, _, after in geometry] + [[0, 0]])
     return y
 
 
@@ -194,12 +220,32 @@ def _pool(op, inputs, pool_size, strides, padding, data_format):
     return x, window, strides, _TF_PADDING[mode], spatial, first
 
 
+def _pool2d(x, window, strides, padding, averaging):
+    if averaging:
+        return kernels.AvgPool(value=x, ksize=[1, *window, 1], strides=[1, *strides, 1], padding=padding)
+    return kernels.MaxPool(input=x, ksize=[1, *window, 1], strides=[1, *strides, 1], padding=padding)
+
+
+def _pool3d(x, window, strides, padding, averaging):
+    """An NDHWC pool: ``MaxPool3D``/``AvgPool3D`` where TensorFlow has them, else (H, W) then depth in 2-D."""
+    if x.dtype in _NATIVE_POOL_3D:
+        pool = kernels.AvgPool3D if averaging else kernels.MaxPool3D
+        return pool(input=x, ksize=[1, *window, 1], strides=[1, *strides, 1], padding=padding)
+    shape = tf.shape(x)
+    planes = tf.reshape(x, tf.concat([[-1], shape[2:]], 0))                            # (N * D, H, W, C)
+    planes = _pool2d(planes, window[1:], strides[1:], padding, averaging)
+    pooled = tf.shape(planes)
+    columns = tf.reshape(planes, tf.stack([shape[0], shape[1], pooled[1] * pooled[2], pooled[3]]))
+    depth = _pool2d(columns, (window[0], 1), (strides[0], 1), padding, averaging)   # (N, Do, Ho * Wo, C)
+    return tf.reshape(depth, tf.stack([shape[0], tf.shape(depth)[1], pooled[1], pooled[2], pooled[3]]))
+
+
 def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
     """Padded positions never win (TensorFlow pads with -inf)."""
     x, window, strides, tf_padding, spatial, first = _pool(
         "max_pool", inputs, pool_size, strides, padding, data_format)
-    y = kernels.MaxPool(input=x, ksize=[1, *window, 1], strides=[1, *strides, 1], padding=tf_padding)
-    return _from_nhwc(y, spatial, first)
+    pool = _pool3d if spatial == 3 else _pool2d
+    return _from_nhwc(pool(x, window, strides, tf_padding, averaging=False), spatial, first)
 
 
 def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
@@ -208,5 +254,5 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
         "average_pool", inputs, pool_size, strides, padding, data_format)
     if x.dtype not in FLOAT_TF:
         x = tf.cast(x, floatx_tf())
-    y = kernels.AvgPool(value=x, ksize=[1, *window, 1], strides=[1, *strides, 1], padding=tf_padding)
-    return _from_nhwc(y, spatial, first)
+    pool = _pool3d if spatial == 3 else _pool2d
+    return _from_nhwc(pool(x, window, strides, tf_padding, averaging=True), spatial, first)

@@ -1,5 +1,5 @@
 """Convolution and pooling (spec section "Neural-network kernels"): ``conv``, ``conv_transpose``, ``max_pool``,
-``average_pool`` (1-D, 2-D), and ``convolve``, the kernel call ``_fused.conv_bias`` shares with ``conv``.
+``average_pool`` (1-D, 2-D, 3-D), and ``convolve``, the kernel call ``_fused.conv_bias`` shares with ``conv``.
 
 Layout. kerafront's default is channels_last (N, *spatial, C); torch's kernels take (N, C, *spatial).
 A channels_last input is passed to torch as a *permuted view* (no copy): a logical NCHW tensor
@@ -19,7 +19,7 @@ end. When a dim's padding is symmetric it is passed to torch's kernel; otherwise
 padded explicitly with ``F.pad`` (torch refuses ``padding="same"`` with strides and pads
 symmetrically).
 Max pooling pads with -inf (padded positions never win); average pooling divides each window by
-its count of real elements.
+its count of real elements (3-D float16/bfloat16 on CPU in float32: torch has no such CPU kernel).
 """
 
 import functools
@@ -33,13 +33,14 @@ from kerafront.spec_rules import (channels_first, check_output_padding, check_sp
 
 from kerafront_torch._convert import as_tensor, floatx, promote
 
-_TO_FIRST = {3: (0, 2, 1), 4: (0, 3, 1, 2)}
-_TO_LAST = {3: (0, 2, 1), 4: (0, 2, 3, 1)}
-_KERNEL_TO_TORCH = {3: (2, 1, 0), 4: (3, 2, 0, 1)}
-_CONV = {3: F.conv1d, 4: F.conv2d}
-_CONV_TRANSPOSE = {3: F.conv_transpose1d, 4: F.conv_transpose2d}
-_MAX_POOL = {3: F.max_pool1d, 4: F.max_pool2d}
-_AVG_POOL = {3: F.avg_pool1d, 4: F.avg_pool2d}
+_TO_FIRST = {3: (0, 2, 1), 4: (0, 3, 1, 2), 5: (0, 4, 1, 2, 3)}
+_TO_LAST = {3: (0, 2, 1), 4: (0, 2, 3, 1), 5: (0, 2, 3, 4, 1)}
+_KERNEL_TO_TORCH = {3: (2, 1, 0), 4: (3, 2, 0, 1), 5: (4, 3, 0, 1, 2)}
+_CONV = {3: F.conv1d, 4: F.conv2d, 5: F.conv3d}
+_CONV_TRANSPOSE = {3: F.conv_transpose1d, 4: F.conv_transpose2d, 5: F.conv_transpose3d}
+_MAX_POOL = {3: F.max_pool1d, 4: F.max_pool2d, 5: F.max_pool3d}
+_AVG_POOL = {3: F.avg_pool1d, 4: F.avg_pool2d, 5: F.avg_pool3d}
+_NO_CPU_AVG_POOL_3D = (torch.float16, torch.bfloat16)   # "avg_pool3d_out_frame" not implemented: pooled in float32
 
 
 def _explicit_pad(x, dims, value=0.0):
@@ -206,13 +207,12 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
 
 @functools.lru_cache(maxsize=256)
 def _window_counts(dims, window, strides, sizes):
-    """(Ho, Wo) NumPy array: the number of real input elements in each pooling window."""
-    counts = []
+    """(*outs) NumPy array: the number of real input elements in each pooling window."""
+    grid = np.ones((), dtype=np.float64)
     for (out, before, _), k, stride, size in zip(dims, window, strides, sizes):
         start = np.arange(out) * stride - before
-        counts.append(np.minimum(start + k, size) - np.maximum(start, 0))
-    grid = counts[0] if len(counts) == 1 else np.multiply.outer(counts[0], counts[1])
-    return grid.astype(np.float64)
+        grid = np.multiply.outer(grid, np.minimum(start + k, size) - np.maximum(start, 0))
+    return grid
 
 
 def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
@@ -220,6 +220,9 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
                                                      "average_pool")
     if not x.is_floating_point():
         x = x.to(floatx())
+    given = x.dtype
+    if nd == 5 and given in _NO_CPU_AVG_POOL_3D and x.device.type == "cpu":
+        x = x.to(torch.float32)
     pads = _symmetric(dims, window)
     if pads is not None:
         y = _AVG_POOL[nd](x, window, strides, pads, False, False)
@@ -228,4 +231,5 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
         y = _AVG_POOL[nd](_explicit_pad(x, dims), window, strides, 0, False, True)
         scale = float(np.prod(window)) / _window_counts(dims, window, strides, size)
         y = y * torch.from_numpy(scale).to(device=y.device, dtype=y.dtype)
+    y = y if y.dtype is given else y.to(given)
     return y.permute(_TO_LAST[nd]) if last else y

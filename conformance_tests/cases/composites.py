@@ -273,3 +273,10 @@ add("sparse_categorical_crossentropy", "axis1_logits", T(np.array([[0, 2], [1, 1
 add("binary_crossentropy", "soft_target_large_logits", T(g.uniform((6,), 0, 1)),
     T(np.array([-60.0, -30.0, -1.0, 1.0, 30.0, 60.0], "float32")), kwargs={"from_logits": True}, dtype="float32",
     expect=_bce)
+
+# 3-D convolution composites (the conv primitive's 3-D rows are in nn.py).
+add("conv_bias", "3d_same_stride2_cf", T(g.normal((1, 2, 4, 5, 3))), T(g.normal((2, 3, 2, 2, 3), scale=0.5)),
+    T(g.normal((3,))), kwargs={"strides": 2, "padding": "same", "data_format": "channels_first"},
+    dtype="float32", expect=_conv_bias, tol="linalg")
+add("depthwise_conv", "3d_multiplier2", T(g.normal((1, 4, 3, 4, 2))), T(g.normal((2, 2, 2, 2, 2), scale=0.5)),
+    dtype="float32", expect=_depthwise, tol="linalg")

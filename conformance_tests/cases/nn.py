@@ -1,4 +1,4 @@
-"""Cases for conv, conv_transpose, max_pool and average_pool (1-D and 2-D).
+"""Cases for conv, conv_transpose, max_pool and average_pool (1-D, 2-D and 3-D).
 
 Covers valid/same padding (TensorFlow's rule: the extra pad goes at the end, including stride 2
 with even kernels and dilation), strides, dilation, both data formats, groups and depthwise,
@@ -137,3 +137,52 @@ add("max_pool", "int32_keeps", T(ints), kwargs={"pool_size": 3, "strides": 2, "p
     expect=naive.max_pool)
 add("average_pool", "int32_to_floatx", T(ints), kwargs={"pool_size": 2}, dtype="float32", expect=naive.average_pool,
     tol="reduction")
+
+# 3-D: x (N, D, H, W, C) (channels_first: (N, C, D, H, W)), kernel (kd, kh, kw, C_in // groups, C_out)
+_conv("3d_valid", (2, 4, 4, 3, 2), (2, 2, 2, 2, 3))
+_conv("3d_same_stride2", (1, 5, 4, 4, 2), (3, 3, 2, 2, 3), strides=2, padding="same")
+_conv("3d_same_even_kernel_strides_tuple", (1, 5, 5, 4, 2), (2, 2, 2, 2, 2), strides=(2, 1, 2), padding="same")
+_conv("3d_dilation2_same", (1, 5, 5, 5, 1), (2, 2, 2, 1, 2), dilation_rate=2, padding="same")
+_conv("3d_dilation_tuple_valid", (1, 5, 4, 4, 2), (2, 2, 2, 2, 2), dilation_rate=(2, 1, 1))
+_conv("3d_groups2", (1, 4, 4, 4, 4), (2, 2, 2, 2, 4), padding="same")
+_conv("3d_depthwise", (1, 4, 4, 4, 2), (2, 2, 2, 1, 4))
+_conv("3d_empty_batch", (0, 3, 3, 3, 2), (2, 2, 2, 2, 2))
+_conv("3d_f16", (1, 3, 3, 3, 2), (2, 2, 2, 2, 2), dtype="float16")
+_conv("3d_f64", (1, 3, 3, 3, 2), (2, 2, 2, 2, 2), dtype="float64", padding="same")
+_conv("3d_cf_valid", (2, 2, 4, 4, 3), (2, 2, 2, 2, 3), **CF)
+_conv("3d_cf_same_stride2", (1, 2, 5, 4, 5), (3, 3, 3, 2, 2), strides=2, padding="same", **CF)
+_conv("3d_cf_dilation2_same", (1, 2, 5, 5, 4), (2, 2, 2, 2, 2), dilation_rate=2, padding="same", **CF)
+_conv("3d_cf_groups2", (1, 4, 3, 3, 3), (2, 2, 2, 2, 4), **CF)
+
+# kernel (kd, kh, kw, C_out, C_in)
+_conv_transpose("3d_valid", (1, 3, 3, 2, 2), (2, 2, 2, 3, 2))
+_conv_transpose("3d_same_stride2", (1, 2, 3, 2, 2), (3, 3, 3, 2, 2), strides=2, padding="same")
+_conv_transpose("3d_same_stride2_even_kernel", (1, 2, 2, 3, 2), (2, 4, 2, 2, 2), strides=2, padding="same")
+_conv_transpose("3d_valid_stride_tuple", (2, 2, 3, 2, 1), (2, 2, 3, 2, 1), strides=(2, 1, 3))
+_conv_transpose("3d_output_padding_same", (1, 2, 2, 2, 2), (3, 3, 3, 2, 2), strides=2, padding="same",
+                output_padding=1)
+_conv_transpose("3d_output_padding_tuple_valid", (1, 2, 3, 2, 2), (3, 2, 3, 2, 2), strides=(2, 3, 2),
+                output_padding=(1, 0, 1))
+_conv_transpose("3d_dilation2_same", (1, 2, 3, 2, 2), (2, 2, 2, 2, 2), dilation_rate=2, padding="same")
+_conv_transpose("3d_dilation_tuple_valid", (1, 3, 2, 2, 2), (2, 2, 2, 2, 2), dilation_rate=(2, 1, 2))
+_conv_transpose("3d_f16", (1, 2, 2, 2, 2), (2, 2, 2, 2, 2), dtype="float16", strides=2)
+_conv_transpose("3d_cf_same_stride2", (1, 2, 2, 3, 2), (3, 3, 3, 3, 2), strides=2, padding="same", **CF)
+_conv_transpose("3d_cf_output_padding_valid", (2, 2, 2, 2, 3), (2, 3, 2, 2, 2), strides=(3, 2, 2),
+                output_padding=(2, 1, 0), **CF)
+_conv_transpose("1d_output_padding_same", (1, 4, 2), (3, 3, 2), strides=2, padding="same", output_padding=1)
+_conv_transpose("1d_cf_same_stride2_dilation", (1, 2, 4), (2, 3, 2), strides=2, padding="same", **CF)
+
+_pools("3d_valid_2", (2, 4, 4, 4, 2), pool_size=2)
+_pools("3d_valid_rect_stride1", (1, 4, 5, 3, 2), pool_size=(2, 3, 2), strides=1)
+_pools("3d_valid_drops_remainder", (1, 5, 3, 5, 1), pool_size=2)
+_pools("3d_same_3_stride2", (1, 5, 5, 5, 1), pool_size=3, strides=2, padding="same")
+_pools("3d_same_rect_strides_tuple", (1, 5, 4, 6, 2), pool_size=(2, 3, 4), strides=(1, 2, 3), padding="same")
+_pools("3d_cf_valid", (1, 2, 4, 4, 4), pool_size=2, **CF)
+_pools("3d_cf_same_stride2", (1, 2, 5, 5, 3), pool_size=2, strides=2, padding="same", **CF)
+_pools("3d_f16", (1, 4, 4, 4, 2), dtype="float16", pool_size=2, padding="same", strides=(2, 1, 2))
+_pools("3d_f64", (1, 3, 5, 4, 2), dtype="float64", pool_size=(2, 3, 2), strides=(1, 2, 2), padding="same")
+ints3d = g.ints((1, 3, 4, 4, 2), -9, 10)
+add("max_pool", "3d_int32_keeps", T(ints3d), kwargs={"pool_size": 2, "strides": (1, 2, 2), "padding": "same"},
+    dtype="int32", expect=naive.max_pool)
+add("average_pool", "3d_int32_to_floatx", T(ints3d), kwargs={"pool_size": 2}, dtype="float32",
+    expect=naive.average_pool, tol="reduction")

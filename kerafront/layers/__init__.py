@@ -2,7 +2,7 @@
 
 from kerafront.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from kerafront.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
-from kerafront.layers.convolutional import Conv1D, Conv2D, Conv2DTranspose
+from kerafront.layers.convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose)
 from kerafront.layers.core import Activation, Dense, Embedding, Identity
 from kerafront.layers.depthwise import DepthwiseConv2D, SeparableConv2D
 from kerafront.layers.einsum_dense import EinsumDense
@@ -21,7 +21,7 @@ from kerafront.layers.preprocessing.integer_lookup import IntegerLookup
 from kerafront.layers.preprocessing.normalization import Normalization
 from kerafront.layers.preprocessing.string_lookup import StringLookup
 from kerafront.layers.preprocessing.text_vectorization import TextVectorization
-from kerafront.layers.pooling import (AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D)
+from kerafront.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D, MaxPooling3D)
 from kerafront.layers.regularization import (ActivityRegularization, AlphaDropout, Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
 from kerafront.layers.reshaping import (Cropping2D, Flatten, Permute, RepeatVector, Reshape, UpSampling2D, ZeroPadding2D)
 from kerafront.layers.rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells, TimeDistributed)
@@ -30,6 +30,8 @@ from kerafront.layers.symbolic import KerasTensor
 __all__ = [
     "Layer", "InputSpec", "InputLayer", "KerasTensor", "Dense", "Activation", "Embedding", "Lambda",
     "Conv1D", "Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D",
+    "Conv3D", "Conv1DTranspose", "Conv3DTranspose", "MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D",
+    "GlobalAveragePooling3D",
     "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D", "GlobalMaxPooling1D",
     "GlobalMaxPooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
     "BatchNormalization", "LayerNormalization", "Dropout", "SpatialDropout2D",

@@ -1,4 +1,4 @@
-"""Convolution layers: Conv1D, Conv2D, Conv2DTranspose (depthwise/separable in ``depthwise.py``).
+"""Convolution layers: Conv1D/2D/3D and Conv1D/2D/3DTranspose (depthwise/separable in ``depthwise.py``).
 
 Layouts follow Keras whatever the backend: inputs ``(batch, *spatial, channels)`` for
 ``channels_last`` (the default, ``kerafront.config.image_data_format()``) or
@@ -145,26 +145,39 @@ class Conv2D(BaseConv):
                          dilation_rate=dilation_rate, groups=groups, **kwargs)
 
 
-class Conv2DTranspose(BaseConv):
-    """Transposed 2-D convolution (the gradient of Conv2D w.r.t. its input; "deconvolution").
-
-    Inputs ``(batch, rows, cols, channels)`` -> ``(batch, new_rows, new_cols, filters)`` with
-    ``new = (in - 1) * stride + k'`` (valid) or ``in * stride`` (same), ``k' = (k - 1) * dilation + 1``;
-    ``output_padding`` (each entry < its stride) sets the size as the spec's ``conv_transpose`` says.
-    Kernel ``(kh, kw, filters, channels)``. Parameters: ``kh * kw * filters * in + filters``.
+class Conv3D(BaseConv):
+    """3-D convolution. Inputs ``(batch, depth, rows, cols, channels)`` (channels_last) ->
+    ``(batch, new_depth, new_rows, new_cols, filters)``; kernel ``(kd, kh, kw, channels // groups, filters)``.
+    Parameters: ``kd * kh * kw * in // groups * filters + filters``.
     """
 
-    rank = 2
+    rank = 3
 
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", output_padding=None, data_format=None,
-                 dilation_rate=(1, 1), **kwargs):
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1, 1), groups=1, **kwargs):
+        super().__init__(filters, kernel_size, strides=strides, padding=padding, data_format=data_format,
+                         dilation_rate=dilation_rate, groups=groups, **kwargs)
+
+
+class BaseConvTranspose(BaseConv):
+    """Transposed ``rank``-D convolution (the gradient of the convolution w.r.t. its input; "deconvolution").
+
+    Output length per spatial dim: ``(in - 1) * stride + k'`` (valid) or ``in * stride`` (same),
+    ``k' = (k - 1) * dilation + 1``; ``output_padding`` (each entry < its stride) sets
+    ``(in - 1) * stride + k' - 2 * pad + output_padding`` as the spec's ``conv_transpose`` says.
+    Kernel ``(*kernel_size, filters, channels)``. No groups.
+    """
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None, data_format=None,
+                 dilation_rate=1, **kwargs):
         super().__init__(filters, kernel_size, strides=strides, padding=padding, data_format=data_format,
                          dilation_rate=dilation_rate, **kwargs)
+        cls = type(self).__name__
         if output_padding is not None:
-            output_padding = _utils.normalize_tuple(output_padding, self.rank, "output_padding",
-                                                    "Conv2DTranspose", allow_zero=True)
+            output_padding = _utils.normalize_tuple(output_padding, self.rank, "output_padding", cls,
+                                                    allow_zero=True)
             if any(p >= s for p, s in zip(output_padding, self.strides)):
-                raise ValueError(f"Conv2DTranspose: each output_padding must be smaller than its stride, got "
+                raise ValueError(f"{cls}: each output_padding must be smaller than its stride, got "
                                  f"output_padding={output_padding} and strides={self.strides}.")
         self.output_padding = output_padding
 
@@ -187,3 +200,39 @@ class Conv2DTranspose(BaseConv):
         config.pop("groups")
         config["output_padding"] = self.output_padding
         return config
+
+
+class Conv1DTranspose(BaseConvTranspose):
+    """Transposed 1-D convolution: ``(batch, steps, channels)`` -> ``(batch, new_steps, filters)``;
+    kernel ``(kernel_size, filters, channels)``. Parameters: ``k * filters * in + filters``.
+    """
+
+    rank = 1
+
+
+class Conv2DTranspose(BaseConvTranspose):
+    """Transposed 2-D convolution: ``(batch, rows, cols, channels)`` -> ``(batch, new_rows, new_cols, filters)``;
+    kernel ``(kh, kw, filters, channels)``. Parameters: ``kh * kw * filters * in + filters``.
+    """
+
+    rank = 2
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", output_padding=None, data_format=None,
+                 dilation_rate=(1, 1), **kwargs):
+        super().__init__(filters, kernel_size, strides=strides, padding=padding, output_padding=output_padding,
+                         data_format=data_format, dilation_rate=dilation_rate, **kwargs)
+
+
+class Conv3DTranspose(BaseConvTranspose):
+    """Transposed 3-D convolution: ``(batch, depth, rows, cols, channels)`` ->
+    ``(batch, new_depth, new_rows, new_cols, filters)``; kernel ``(kd, kh, kw, filters, channels)``.
+    Keras's argument order: ``data_format`` comes before ``output_padding`` here (not in 1-D/2-D).
+    Parameters: ``kd * kh * kw * filters * in + filters``.
+    """
+
+    rank = 3
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid", data_format=None,
+                 output_padding=None, dilation_rate=(1, 1, 1), **kwargs):
+        super().__init__(filters, kernel_size, strides=strides, padding=padding, output_padding=output_padding,
+                         data_format=data_format, dilation_rate=dilation_rate, **kwargs)

@@ -1,4 +1,4 @@
-"""Pooling layers: windowed max/average (1-D, 2-D) and global max/average over the spatial axes.
+"""Pooling layers: windowed max/average (1-D, 2-D, 3-D) and global max/average over the spatial axes.
 
 ``strides`` defaults to ``pool_size``. Average pooling with ``padding="same"`` divides each window by
 its count of real (unpadded) elements, as TensorFlow/Keras do (torch counts padding by default).
@@ -67,6 +67,15 @@ class _Pooling2D(BasePooling):
         super().__init__(pool_size, strides=strides, padding=padding, data_format=data_format, **kwargs)
 
 
+class _Pooling3D(BasePooling):
+    """3-D windows; ``pool_size`` defaults to ``(2, 2, 2)`` (Keras)."""
+
+    rank = 3
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides=strides, padding=padding, data_format=data_format, **kwargs)
+
+
 class MaxPooling1D(_Pooling1D):
     """Max over windows of ``pool_size`` steps: ``(batch, steps, channels)`` -> ``(batch, new_steps, channels)``."""
 
@@ -79,6 +88,13 @@ class MaxPooling2D(_Pooling2D):
     mode = "max"
 
 
+class MaxPooling3D(_Pooling3D):
+    """Max over ``pool_size`` windows: ``(batch, depth, rows, cols, channels)`` ->
+    ``(batch, new_depth, new_rows, new_cols, channels)``."""
+
+    mode = "max"
+
+
 class AveragePooling1D(_Pooling1D):
     """Mean over windows of ``pool_size`` steps."""
 
@@ -87,6 +103,12 @@ class AveragePooling1D(_Pooling1D):
 
 class AveragePooling2D(_Pooling2D):
     """Mean over ``pool_size`` windows."""
+
+    mode = "average"
+
+
+class AveragePooling3D(_Pooling3D):
+    """Mean over ``pool_size`` windows of a volume."""
 
     mode = "average"
 
@@ -156,3 +178,11 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
 
 class GlobalAveragePooling2D(BaseGlobalPooling):
     rank, mode = 2, "average"
+
+
+class GlobalMaxPooling3D(BaseGlobalPooling):
+    rank, mode = 3, "max"
+
+
+class GlobalAveragePooling3D(BaseGlobalPooling):
+    rank, mode = 3, "average"

@@ -1,9 +1,10 @@
-"""The (N, H, W, C) plane every conv and pool computes on, and its padded windows (helpers, no op).
+"""The channels-last plane every conv and pool computes on, and its padded windows (helpers, no op).
 
-A 1-D input gets a unit height and channels_first inputs are transposed in and out (views, no
-copy). The argument rules and the geometry (``"same"`` padding, output sizes) come from
-``kerafront.spec_rules``; ``plane_geometry`` lays them onto the plane, where one spatial dim is
-``(out, pad_before)`` and the padding after is whatever the windows reach.
+The plane is (N, H, W, C) for 1-D and 2-D ops and (N, D, H, W, C) for 3-D ops: a 1-D input gets a
+unit height and channels_first inputs are transposed in and out (views, no copy); every helper below
+works for either number of spatial dims. The argument rules and the geometry (``"same"`` padding,
+output sizes) come from ``kerafront.spec_rules``; ``plane_geometry`` lays them onto the plane, where
+one spatial dim is ``(out, pad_before)`` and the padding after is whatever the windows reach.
 """
 
 import functools
@@ -14,7 +15,7 @@ from kerafront.spec_rules import window_geometry
 
 
 def to_nhwc(x, channels_first):
-    """View of a 3-D/4-D input as (N, H, W, C) (H = 1 for 1-D)."""
+    """View of a 3-D/4-D/5-D input as (N, H, W, C) (H = 1 for 1-D) or (N, D, H, W, C)."""
     if channels_first:
         x = np.moveaxis(x, 1, -1)
     return x[:, None] if x.ndim == 3 else x
@@ -28,13 +29,18 @@ def from_nhwc(y, ndim, channels_first):
 
 
 def on_plane(values, fill):
-    """A per-spatial-dim tuple of a 1-D op (one entry) with ``fill`` for the unit height; 2-D unchanged."""
-    return values if len(values) == 2 else (fill,) + values
+    """A per-spatial-dim tuple of a 1-D op (one entry) with ``fill`` for the unit height; 2-D/3-D unchanged."""
+    return values if len(values) > 1 else (fill,) + values
+
+
+def plane_spatial(x, rank):
+    """The spatial sizes of the op's own ``rank`` dims on the plane ``x`` (the unit height excluded)."""
+    return x.shape[-1 - rank:-1]
 
 
 @functools.lru_cache(maxsize=4096)
 def plane_geometry(sizes, window, strides, dilations, mode, op):
-    """``(outs, pads_before)`` on the (H, W) plane of the spatial ``sizes`` (one or two dims, tuples).
+    """``(outs, pads_before)`` on the plane of the spatial ``sizes`` (one to three dims, tuples).
 
     ``kerafront.spec_rules.window_geometry`` computes them (``"same"`` pads like TensorFlow, an
     empty output raises ``ValueError`` naming ``op``); a 1-D op's unit height has out 1, pad 0.
@@ -44,20 +50,25 @@ def plane_geometry(sizes, window, strides, dilations, mode, op):
 
 
 def padded_extent(sizes, windows, strides, dilations, pads, outs):
-    """(H, W) of the padded array: ``pads`` before the input ``sizes``, and after as far as the windows reach."""
+    """Spatial sizes of the padded array: ``pads`` before the input ``sizes``, and after as far as the windows reach."""
     return tuple(max((out - 1) * stride + (window - 1) * dilation + 1, pad + size)
                  for size, window, stride, dilation, pad, out in zip(sizes, windows, strides, dilations, pads, outs))
 
 
+def crop(xp, pads, sizes):
+    """The real (unpadded) region of a padded (N, *spatial, C) array whose input had spatial ``sizes``."""
+    return xp[(slice(None),) + tuple(slice(pad, pad + size) for pad, size in zip(pads, sizes))]
+
+
 def pad_for_windows(x, windows, strides, dilations, pads, outs, fill=0):
-    """C-contiguous copy of ``x`` (N, H, W, C) padded with ``fill`` to ``padded_extent``.
+    """C-contiguous copy of ``x`` (N, *spatial, C) padded with ``fill`` to ``padded_extent``.
 
     Returns ``x`` itself when it is contiguous and needs no padding.
     """
-    n, h, w, c = x.shape
-    extent = padded_extent((h, w), windows, strides, dilations, pads, outs)
-    if extent == (h, w):
+    n, *sizes, c = x.shape
+    extent = padded_extent(sizes, windows, strides, dilations, pads, outs)
+    if extent == tuple(sizes):
         return np.ascontiguousarray(x)
     padded = np.full((n,) + extent + (c,), fill, dtype=x.dtype)
-    padded[:, pads[0]:pads[0] + h, pads[1]:pads[1] + w] = x
+    crop(padded, pads, sizes)[...] = x
     return padded

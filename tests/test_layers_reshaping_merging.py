@@ -56,7 +56,7 @@ def test_up_sampling_nearest_and_bilinear():
     out = np_(L.UpSampling2D(2, interpolation="bilinear")(x))[0, :, :, 0]
     np.testing.assert_allclose(out, expected, rtol=1e-6)
     with pytest.raises(ValueError, match="interpolation"):
-        L.UpSampling2D(interpolation="bicubic")
+        L.UpSampling2D(interpolation="cubic")  # Keras's names: nearest, bilinear, bicubic, area, lanczos3/5
 
 
 def test_elementwise_merges(rng):

@@ -17,13 +17,23 @@ from kerafront.layers.normalization import BatchNormalization, GroupNormalizatio
 from kerafront.layers.preprocessing.category_encoding import CategoryEncoding
 from kerafront.layers.preprocessing.discretization import Discretization
 from kerafront.layers.preprocessing.hashing import Hashing
+from kerafront.layers.preprocessing.image.center_crop import CenterCrop
+from kerafront.layers.preprocessing.image.random_brightness import RandomBrightness
+from kerafront.layers.preprocessing.image.random_contrast import RandomContrast
+from kerafront.layers.preprocessing.image.random_crop import RandomCrop
+from kerafront.layers.preprocessing.image.random_flip import RandomFlip
+from kerafront.layers.preprocessing.image.random_rotation import RandomRotation
+from kerafront.layers.preprocessing.image.random_translation import RandomTranslation
+from kerafront.layers.preprocessing.image.random_zoom import RandomZoom
+from kerafront.layers.preprocessing.image.rescaling import Rescaling
+from kerafront.layers.preprocessing.image.resizing import Resizing
 from kerafront.layers.preprocessing.integer_lookup import IntegerLookup
 from kerafront.layers.preprocessing.normalization import Normalization
 from kerafront.layers.preprocessing.string_lookup import StringLookup
 from kerafront.layers.preprocessing.text_vectorization import TextVectorization
 from kerafront.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D, MaxPooling3D)
 from kerafront.layers.regularization import (ActivityRegularization, AlphaDropout, Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
-from kerafront.layers.reshaping import (Cropping2D, Flatten, Permute, RepeatVector, Reshape, UpSampling2D, ZeroPadding2D)
+from kerafront.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, Flatten, Permute, RepeatVector, Reshape, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 from kerafront.layers.rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells, TimeDistributed)
 from kerafront.layers.symbolic import KerasTensor
 
@@ -31,7 +41,8 @@ __all__ = [
     "Layer", "InputSpec", "InputLayer", "KerasTensor", "Dense", "Activation", "Embedding", "Lambda",
     "Conv1D", "Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D",
     "Conv3D", "Conv1DTranspose", "Conv3DTranspose", "MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D",
-    "GlobalAveragePooling3D",
+    "GlobalAveragePooling3D", "Cropping1D", "Cropping3D", "ZeroPadding1D", "ZeroPadding3D", "UpSampling1D",
+    "UpSampling3D",
     "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D", "GlobalMaxPooling1D",
     "GlobalMaxPooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
     "BatchNormalization", "LayerNormalization", "Dropout", "SpatialDropout2D",
@@ -45,8 +56,11 @@ __all__ = [
     "GroupNormalization", "UnitNormalization", "Identity", "ActivityRegularization", "GaussianNoise",
     "GaussianDropout", "AlphaDropout", "SpatialDropout1D", "SpatialDropout3D", "EinsumDense",
     "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot",
+    "Rescaling", "Resizing", "CenterCrop",
     "Normalization", "Discretization", "CategoryEncoding", "Hashing", "IntegerLookup", "StringLookup",
     "TextVectorization",
+    "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast", "RandomBrightness",
+    "RandomCrop",
 ]
 
 __all__ += ["serialize", "deserialize"]

@@ -1,16 +1,17 @@
-"""Reshaping layers: Flatten, Reshape, Permute, RepeatVector, ZeroPadding2D, Cropping2D, UpSampling2D.
+"""Reshaping layers: Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D/2D/3D, Cropping1D/2D/3D,
+UpSampling1D/2D/3D.
 
 Shapes below exclude nothing: ``(batch, ...)``; the batch axis is never reshaped.
 """
 
 import math
-
-import numpy as np
+import numbers
 
 from kerafront import ops
 from kerafront.layers import _utils
 from kerafront.layers.input_spec import InputSpec
 from kerafront.layers.layer import Layer
+from kerafront.ops import image
 
 
 def _prod(dims):
@@ -125,41 +126,67 @@ class RepeatVector(Layer):
         return config
 
 
-def _pairs(value, name, layer):
-    """``int`` / ``(a, b)`` / ``((top, bottom), (left, right))`` -> ``((top, bottom), (left, right))``."""
-    if isinstance(value, int):
-        return ((value, value), (value, value))
-    value = tuple(value)
-    if len(value) == 2 and all(isinstance(v, int) for v in value):
-        return ((value[0], value[0]), (value[1], value[1]))
-    if len(value) == 2 and all(isinstance(v, (list, tuple)) and len(v) == 2 for v in value):
-        pairs = tuple(tuple(int(x) for x in v) for v in value)
-        if any(x < 0 for pair in pairs for x in pair):
-            raise ValueError(f"{layer}: {name} must be non-negative, got {value!r}.")
-        return pairs
-    raise ValueError(f"{layer}: {name} must be an int, a pair of ints or a pair of (before, after) pairs, got {value!r}.")
+def _spatial_pairs(value, rank, name, layer):
+    """``(before, after)`` per spatial dim from Keras's spellings of ``padding``/``cropping``.
+
+    An int is every side; ``rank`` entries give each dim either one int (both sides) or a
+    ``(before, after)`` pair; in 1-D a pair of ints is ``(before, after)``. Negative amounts raise.
+    """
+    expected = ("an int, a pair of ints (before, after)" if rank == 1 else
+                f"an int, a tuple of {rank} ints or a tuple of {rank} (before, after) pairs")
+
+    def integer(v):
+        return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+    if integer(value):
+        pairs = ((int(value), int(value)),) * rank
+    else:
+        entries = tuple(value) if isinstance(value, (list, tuple)) else None
+        if rank == 1 and entries is not None and len(entries) == 2 and all(integer(v) for v in entries):
+            entries = (entries,)
+        if entries is None or len(entries) != rank:
+            raise ValueError(f"{layer}: {name} must be {expected}, got {value!r}.")
+        pairs = []
+        for entry in entries:
+            if integer(entry):
+                pairs.append((int(entry), int(entry)))
+            elif isinstance(entry, (list, tuple)) and len(entry) == 2 and all(integer(v) for v in entry):
+                pairs.append((int(entry[0]), int(entry[1])))
+            else:
+                raise ValueError(f"{layer}: {name} must be {expected}, got {value!r}.")
+        pairs = tuple(pairs)
+    if any(amount < 0 for pair in pairs for amount in pair):
+        raise ValueError(f"{layer}: {name} must be non-negative, got {value!r}.")
+    return pairs
 
 
-class ZeroPadding2D(Layer):
-    """Pad rows and columns with zeros: ``padding`` int, ``(rows, cols)`` or ``((top, bottom), (left, right))``."""
+def _keras_form(pairs):
+    """The pairs as Keras stores them: ``(before, after)`` in 1-D, one pair per dim otherwise."""
+    return pairs[0] if len(pairs) == 1 else pairs
 
-    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
+
+class BaseZeroPadding(Layer):
+    """Pad the ``rank`` spatial axes with zeros (``padding``: see ``_spatial_pairs``)."""
+
+    rank = 2
+
+    def __init__(self, padding, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.padding = _pairs(padding, "padding", "ZeroPadding2D")
-        self.data_format = _utils.normalize_data_format(data_format, "ZeroPadding2D")
-        self.input_spec = InputSpec(ndim=4)
+        cls = type(self).__name__
+        self._pairs = _spatial_pairs(padding, self.rank, "padding", cls)
+        self.padding = _keras_form(self._pairs)
+        self.data_format = _utils.normalize_data_format(data_format, cls)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def call(self, inputs):
-        pad = [(0, 0), self.padding[0], self.padding[1], (0, 0)]
         if self.data_format == "channels_first":
-            pad = [(0, 0), (0, 0), self.padding[0], self.padding[1]]
-        return ops.pad(inputs, pad)
+            return ops.pad(inputs, [(0, 0), (0, 0), *self._pairs])
+        return ops.pad(inputs, [(0, 0), *self._pairs, (0, 0)])
 
     def compute_output_shape(self, input_shape):
-        batch, (rows, cols), channels = _utils.split_shape(input_shape, self.data_format)
-        rows = None if rows is None else rows + sum(self.padding[0])
-        cols = None if cols is None else cols + sum(self.padding[1])
-        return _utils.join_shape(batch, (rows, cols), channels, self.data_format)
+        batch, spatial, channels = _utils.split_shape(input_shape, self.data_format)
+        out = tuple(None if n is None else n + sum(pair) for n, pair in zip(spatial, self._pairs))
+        return _utils.join_shape(batch, out, channels, self.data_format)
 
     def get_config(self):
         config = super().get_config()
@@ -167,33 +194,65 @@ class ZeroPadding2D(Layer):
         return config
 
 
-class Cropping2D(Layer):
-    """Remove rows and columns at the borders: ``cropping`` like ZeroPadding2D's ``padding``."""
+class ZeroPadding1D(BaseZeroPadding):
+    """Pad steps with zeros: ``padding`` int or ``(before, after)``."""
 
-    def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
+    rank = 1
+
+    def __init__(self, padding=1, data_format=None, **kwargs):
+        super().__init__(padding, data_format=data_format, **kwargs)
+
+
+class ZeroPadding2D(BaseZeroPadding):
+    """Pad rows and columns with zeros: ``padding`` int, ``(rows, cols)`` or ``((top, bottom), (left, right))``."""
+
+    rank = 2
+
+    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
+        super().__init__(padding, data_format=data_format, **kwargs)
+
+
+class ZeroPadding3D(BaseZeroPadding):
+    """Pad depth, rows and columns with zeros: ``padding`` int, 3 ints or 3 ``(before, after)`` pairs."""
+
+    rank = 3
+
+    def __init__(self, padding=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(padding, data_format=data_format, **kwargs)
+
+
+class BaseCropping(Layer):
+    """Remove ``cropping`` positions at the borders of the ``rank`` spatial axes (spelled like ``padding``)."""
+
+    rank = 2
+
+    def __init__(self, cropping, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.cropping = _pairs(cropping, "cropping", "Cropping2D")
-        self.data_format = _utils.normalize_data_format(data_format, "Cropping2D")
-        self.input_spec = InputSpec(ndim=4)
+        cls = type(self).__name__
+        self._pairs = _spatial_pairs(cropping, self.rank, "cropping", cls)
+        self.cropping = _keras_form(self._pairs)
+        self.data_format = _utils.normalize_data_format(data_format, cls)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
 
-    def _out_sizes(self, rows, cols, input_shape):
-        out = [None if n is None else n - sum(c) for n, c in zip((rows, cols), self.cropping)]
+    def _out_sizes(self, spatial, input_shape):
+        out = tuple(None if n is None else n - sum(pair) for n, pair in zip(spatial, self._pairs))
         if any(n is not None and n <= 0 for n in out):
-            raise ValueError(f'Cropping2D "{self.name}": cropping {self.cropping} removes every row or column of an '
-                             f"input of shape {tuple(input_shape)}.")
+            what = {1: "step", 2: "row or column", 3: "depth slice, row or column"}[self.rank]
+            raise ValueError(f'{type(self).__name__} "{self.name}": cropping {self.cropping} removes every {what} of '
+                             f"an input of shape {tuple(input_shape)}; each axis's cropping must be smaller than its "
+                             f"size.")
         return out
 
     def call(self, inputs):
         shape = tuple(ops.shape(inputs))
-        batch, (rows, cols), channels = _utils.split_shape(shape, self.data_format)
-        out_rows, out_cols = self._out_sizes(rows, cols, shape)
-        (top, _), (left, _) = self.cropping
-        start = _utils.join_shape(0, (top, left), 0, self.data_format)
-        return ops.slice(inputs, start, _utils.join_shape(batch, (out_rows, out_cols), channels, self.data_format))
+        batch, spatial, channels = _utils.split_shape(shape, self.data_format)
+        out = self._out_sizes(spatial, shape)
+        start = _utils.join_shape(0, tuple(before for before, _ in self._pairs), 0, self.data_format)
+        return ops.slice(inputs, start, _utils.join_shape(batch, out, channels, self.data_format))
 
     def compute_output_shape(self, input_shape):
-        batch, (rows, cols), channels = _utils.split_shape(input_shape, self.data_format)
-        return _utils.join_shape(batch, tuple(self._out_sizes(rows, cols, input_shape)), channels, self.data_format)
+        batch, spatial, channels = _utils.split_shape(input_shape, self.data_format)
+        return _utils.join_shape(batch, self._out_sizes(spatial, input_shape), channels, self.data_format)
 
     def get_config(self):
         config = super().get_config()
@@ -201,30 +260,100 @@ class Cropping2D(Layer):
         return config
 
 
-def _bilinear_matrix(in_size, scale):
-    """``(in_size * scale, in_size)`` interpolation weights: half-pixel centres, edges clamped
-    (TensorFlow's ``resize(..., "bilinear")``, which Keras's UpSampling2D uses)."""
-    out = np.arange(in_size * scale)
-    src = np.clip((out + 0.5) / scale - 0.5, 0, in_size - 1)
-    low = np.floor(src).astype(int)
-    high = np.minimum(low + 1, in_size - 1)
-    frac = src - low
-    matrix = np.zeros((in_size * scale, in_size))
-    matrix[out, low] += 1 - frac
-    matrix[out, high] += frac
-    return matrix
+class Cropping1D(BaseCropping):
+    """Remove steps at both ends: ``cropping`` int or ``(before, after)``; inputs ``(batch, steps, features)``
+    (Keras's Cropping1D has no ``data_format``)."""
+
+    rank = 1
+
+    def __init__(self, cropping=(1, 1), **kwargs):
+        super().__init__(cropping, data_format="channels_last", **kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("data_format")
+        return config
+
+
+class Cropping2D(BaseCropping):
+    """Remove rows and columns at the borders: ``cropping`` like ZeroPadding2D's ``padding``."""
+
+    rank = 2
+
+    def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
+        super().__init__(cropping, data_format=data_format, **kwargs)
+
+
+class Cropping3D(BaseCropping):
+    """Remove depth slices, rows and columns at the borders: ``cropping`` like ZeroPadding3D's ``padding``."""
+
+    rank = 3
+
+    def __init__(self, cropping=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(cropping, data_format=data_format, **kwargs)
+
+
+class UpSampling1D(Layer):
+    """Repeat each step ``size`` times: ``(batch, steps, features)`` -> ``(batch, steps * size, features)``."""
+
+    def __init__(self, size=2, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(size, numbers.Integral) or isinstance(size, bool):
+            raise TypeError(f"UpSampling1D: size must be a positive int, got {size!r}.")
+        if size <= 0:
+            raise ValueError(f"UpSampling1D: size must be a positive int, got {size!r}.")
+        self.size = int(size)
+        self.input_spec = InputSpec(ndim=3)
+
+    def call(self, inputs):
+        return ops.repeat(inputs, self.size, axis=1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], None if input_shape[1] is None else input_shape[1] * self.size, input_shape[2])
+
+    def get_config(self):
+        config = super().get_config()
+        config["size"] = self.size
+        return config
+
+
+class UpSampling3D(Layer):
+    """Repeat depth, rows and columns ``size[0]``, ``size[1]``, ``size[2]`` times (nearest neighbour)."""
+
+    def __init__(self, size=(2, 2, 2), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.size = _utils.normalize_tuple(size, 3, "size", "UpSampling3D")
+        self.data_format = _utils.normalize_data_format(data_format, "UpSampling3D")
+        self.input_spec = InputSpec(ndim=5)
+
+    def call(self, inputs):
+        for axis, factor in zip(_utils.spatial_axes(5, self.data_format), self.size):
+            inputs = ops.repeat(inputs, factor, axis=axis)
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        batch, spatial, channels = _utils.split_shape(input_shape, self.data_format)
+        out = tuple(None if n is None else n * s for n, s in zip(spatial, self.size))
+        return _utils.join_shape(batch, out, channels, self.data_format)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"size": self.size, "data_format": self.data_format})
+        return config
 
 
 class UpSampling2D(Layer):
-    """Enlarge rows by ``size[0]`` and columns by ``size[1]``: ``"nearest"`` repeats pixels,
-    ``"bilinear"`` interpolates (half-pixel centres, as TensorFlow/Keras)."""
+    """Enlarge rows by ``size[0]`` and columns by ``size[1]``: ``"nearest"`` repeats pixels; "bilinear",
+    "bicubic", "lanczos3", "lanczos5" and "area" resample with ``kerafront.ops.image.resize`` (Keras's rule)."""
 
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         super().__init__(**kwargs)
         self.size = _utils.normalize_tuple(size, 2, "size", "UpSampling2D")
         self.data_format = _utils.normalize_data_format(data_format, "UpSampling2D")
-        if interpolation not in ("nearest", "bilinear"):
-            raise ValueError(f"UpSampling2D: interpolation must be 'nearest' or 'bilinear', got {interpolation!r}.")
+        interpolation = interpolation.lower() if isinstance(interpolation, str) else interpolation
+        if interpolation not in image.INTERPOLATIONS:
+            raise ValueError(f"UpSampling2D: interpolation must be one of {image.INTERPOLATIONS}, "
+                             f"got interpolation={interpolation!r}.")
         self.interpolation = interpolation
         self.input_spec = InputSpec(ndim=4)
 
@@ -232,11 +361,9 @@ class UpSampling2D(Layer):
         row_axis, col_axis = _utils.spatial_axes(4, self.data_format)
         if self.interpolation == "nearest":
             return ops.repeat(ops.repeat(inputs, self.size[0], axis=row_axis), self.size[1], axis=col_axis)
-        shape = tuple(ops.shape(inputs))
-        rows = ops.convert_to_tensor(_bilinear_matrix(shape[row_axis], self.size[0]), dtype=ops.dtype(inputs))
-        cols = ops.convert_to_tensor(_bilinear_matrix(shape[col_axis], self.size[1]), dtype=ops.dtype(inputs))
-        pattern = "bhwc,Hh,Ww->bHWc" if self.data_format == "channels_last" else "bchw,Hh,Ww->bcHW"
-        return ops.einsum(pattern, inputs, rows, cols)
+        shape = ops.shape(inputs)
+        size = (shape[row_axis] * self.size[0], shape[col_axis] * self.size[1])
+        return image.resize(inputs, size, interpolation=self.interpolation, data_format=self.data_format)
 
     def compute_output_shape(self, input_shape):
         batch, spatial, channels = _utils.split_shape(input_shape, self.data_format)

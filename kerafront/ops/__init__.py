@@ -19,6 +19,7 @@ from kerafront.ops.math import *  # noqa: F401,F403
 from kerafront.ops.nn import *  # noqa: F401,F403
 from kerafront.ops.rnn import *  # noqa: F401,F403
 from kerafront.ops import math as _math, nn as _nn, rnn as _rnn
+from kerafront.ops import image  # keras.ops.image: resize, crop_images, pad_images, color conversions
 
 PRIMITIVE_NAMES = tuple(_primitive_table)
 COMPOSITE_NAMES = tuple(_math.__all__) + tuple(_nn.__all__) + tuple(_rnn.__all__)

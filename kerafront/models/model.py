@@ -109,20 +109,47 @@ class Model(Trainer, Layer):
     # ------------------------------------------------------------------------------------------
     # Saving (implemented in kerafront.saving)
 
-    def save(self, filepath):
-        """Save architecture, weights and compile state to ``filepath`` (``kerafront.saving.save_model``)."""
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Save architecture, weights and compile state (``kerafront.saving.save_model``): a ``.keras``
+        name writes Keras 3's archive, ``.h5``/``.hdf5`` legacy Keras HDF5, anything else kerafront's own."""
         from kerafront.saving import save_model
-        return save_model(self, filepath)
+        return save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
-    def save_weights(self, filepath):
-        """Write every variable to ``filepath`` (``kerafront.saving.save_weights``)."""
+    def save_weights(self, filepath, overwrite=True, **kwargs):
+        """Write every variable to ``filepath``: Keras 3's layout for ``.weights.h5``, else kerafront's."""
         from kerafront.saving import save_weights
-        return save_weights(self, filepath)
+        return save_weights(self, filepath, overwrite=overwrite, **kwargs)
 
-    def load_weights(self, filepath):
-        """Load variables written by ``save_weights`` or ``save`` (``kerafront.saving.load_weights``)."""
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Load variables from a kerafront or Keras file (``kerafront.saving.load_weights``)."""
         from kerafront.saving import load_weights
-        return load_weights(self, filepath)
+        return load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+    def to_json(self, **kwargs):
+        """The model's Keras 3 config as JSON (``kwargs`` go to ``json.dumps``); ``model_from_json`` reads it,
+        and so does Keras 3's."""
+        import json
+
+        from kerafront.saving.keras_config import keras_config_from_model
+        config = keras_config_from_model(self)
+        config.pop("compile_config", None)
+        return json.dumps(config, **kwargs)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A model from ``get_config()``'s dict: a functional config (``layers``, ``input_layers``,
+        ``output_layers``) gives a functional model, a Sequential config a Sequential; Keras 3 and tf.keras 2
+        configs are translated first (``kerafront.saving.keras_config``)."""
+        from kerafront.models.functional import Functional
+        from kerafront.models.sequential import Sequential
+        from kerafront.saving import keras_config
+        if isinstance(config, dict) and isinstance(config.get("layers"), list) and cls in (Model, Functional):
+            target = Functional if "input_layers" in config else Sequential
+            if keras_config.is_keras_form(config):
+                config = keras_config.translate_object({"class_name": target.__name__, "config": config},
+                                                       custom_objects)["config"]
+            return target.from_config(config, custom_objects)
+        return super().from_config(config)
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False):
         """Print a table of layers (type), output shapes and parameter counts, then the totals

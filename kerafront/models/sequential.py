@@ -137,7 +137,12 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
+        """A Sequential model from ``get_config()``'s dict, or from a Keras 3 / tf.keras 2 Sequential config."""
+        from kerafront.saving import keras_config
         config = dict(config)
+        if keras_config.is_keras_form(config):
+            keras_form = {"class_name": "Sequential", "config": config}
+            config = keras_config.translate_object(keras_form, custom_objects)["config"]
         layer_configs = config.pop("layers", None)
         if layer_configs is None:
             raise ValueError(f"Sequential.from_config: the config lacks 'layers' (keys: {sorted(config)}).")

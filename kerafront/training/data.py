@@ -3,7 +3,8 @@
 Accepted: NumPy arrays, backend tensors, Python lists of numbers, dicts/lists/tuples of those for
 multi-input or multi-output models; iterables or generators yielding ``x``, ``(x, y)`` or
 ``(x, y, sample_weight)`` batches (including ``torch.utils.data.DataLoader`` and
-``tf.data.Dataset``, recognised without importing their libraries). Array data is batched here;
+``tf.data.Dataset``, recognised without importing their libraries); a ``kerafront.utils.PyDataset``
+(its batches drawn by ``PyDatasetData``, with its epoch hooks). Array data is batched here;
 each batch is converted to the active backend's tensors, float64 becoming floatx.
 """
 
@@ -209,6 +210,12 @@ def make_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, ste
     """Return ArrayData or IterableData for the arguments of fit/evaluate/predict."""
     if x is None:
         raise ValueError("fit/evaluate/predict: x is required.")
+    from kerafront.utils.py_dataset import PyDataset, PyDatasetData  # here: kerafront.utils imports this module
+    if isinstance(x, PyDataset):
+        if y is not None or sample_weight is not None:
+            raise ValueError(f"When x is a PyDataset ({type(x).__name__}), y and sample_weight must be None "
+                             "(its batches carry the targets and weights).")
+        return cap_steps(PyDatasetData(x, shuffle, steps))
     if _is_batch_iterable(x):
         if y is not None:
             raise ValueError("When x is a dataset, generator or iterable of batches, y must be None "

@@ -1,4 +1,4 @@
-"""``to_categorical`` and ``set_random_seed``."""
+"""``to_categorical``, ``normalize`` and ``set_random_seed``."""
 
 import random
 
@@ -27,6 +27,27 @@ def to_categorical(x, num_classes=None):
     out = np.zeros(x.shape + (num_classes,), dtype="float32")
     np.put_along_axis(out, x[..., None], 1.0, axis=-1)
     return out
+
+
+def normalize(x, axis=-1, order=2):
+    """``x`` divided by its ``order``-norm along ``axis`` (Keras's ``keras.utils.normalize``).
+
+    A NumPy array gives a NumPy array (same shape and dtype family), an all-zero slice stays zero;
+    a backend tensor goes to ``kerafront.ops.normalize`` and stays a tensor.
+
+    >>> normalize(np.array([[3.0, 4.0], [0.0, 0.0]])).tolist()
+    [[0.6, 0.8], [0.0, 0.0]]
+    """
+    if not isinstance(x, np.ndarray):
+        from kerafront import ops
+        if ops.is_tensor(x):
+            return ops.normalize(x, axis=axis, order=order)
+        x = np.asarray(x, dtype="float64" if np.asarray(x).dtype.kind in "biu" else None)
+    if x.ndim == 0:
+        raise ValueError("normalize: expected an array with at least one axis, got a scalar.")
+    norm = np.atleast_1d(np.linalg.norm(x, order, axis))
+    norm[norm == 0] = 1
+    return x / np.expand_dims(norm, axis if axis is not None else -1)
 
 
 def set_random_seed(seed):

@@ -2,7 +2,7 @@
 
 from kerafront.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from kerafront.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
-from kerafront.layers.convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose)
+from kerafront.layers.convolutional import Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose
 from kerafront.layers.core import Activation, Dense, Embedding, Identity
 from kerafront.layers.depthwise import DepthwiseConv2D, SeparableConv2D
 from kerafront.layers.einsum_dense import EinsumDense
@@ -11,8 +11,8 @@ from kerafront.layers.input_spec import InputSpec
 from kerafront.layers.lambda_layer import Lambda
 from kerafront.layers.layer import Layer
 from kerafront.layers.masking import Masking
-from kerafront.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract)
-from kerafront.layers.merging import (add, average, concatenate, dot, maximum, minimum, multiply, subtract)
+from kerafront.layers.merging import Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract
+from kerafront.layers.merging import add, average, concatenate, dot, maximum, minimum, multiply, subtract
 from kerafront.layers.normalization import BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization
 from kerafront.layers.preprocessing.category_encoding import CategoryEncoding
 from kerafront.layers.preprocessing.discretization import Discretization
@@ -31,10 +31,16 @@ from kerafront.layers.preprocessing.integer_lookup import IntegerLookup
 from kerafront.layers.preprocessing.normalization import Normalization
 from kerafront.layers.preprocessing.string_lookup import StringLookup
 from kerafront.layers.preprocessing.text_vectorization import TextVectorization
-from kerafront.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D, MaxPooling3D)
-from kerafront.layers.regularization import (ActivityRegularization, AlphaDropout, Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
-from kerafront.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, Flatten, Permute, RepeatVector, Reshape, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
-from kerafront.layers.rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells, TimeDistributed)
+from kerafront.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D,
+                                      GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalMaxPooling1D,
+                                      GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D, MaxPooling3D)
+from kerafront.layers.regularization import (ActivityRegularization, AlphaDropout, Dropout, GaussianDropout,
+                                             GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
+from kerafront.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, Flatten, Permute, RepeatVector, Reshape,
+                                        UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D,
+                                        ZeroPadding3D)
+from kerafront.layers.rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
+                                  StackedRNNCells, TimeDistributed)
 from kerafront.layers.symbolic import KerasTensor
 
 __all__ = [

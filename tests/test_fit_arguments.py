@@ -68,3 +68,19 @@ def test_checkpoint_names_from_epoch_batch_and_logs(tmp_path):
                                                      save_weights_only=True, save_freq=2)
     _model().fit(x, x[:, :1], batch_size=1, epochs=1, verbose=0, callbacks=[checkpoint])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e01-b2.weights.npz", "e01-b4.weights.npz"]
+
+
+@pytest.mark.parametrize("name", ["m.kerafront", "m.keras", "m.h5"])
+def test_bytes_paths_save_and_load_every_format(name, tmp_path):
+    if name != "m.kerafront":
+        pytest.importorskip("h5py")
+    model = _model()
+    path = str(tmp_path / name).encode()
+    model.save(path)
+    x = np.array([[1.0, -2.0]], "float32")
+    np.testing.assert_array_equal(kerafront.models.load_model(path).predict(x, verbose=0), model.predict(x, verbose=0))
+    weights = str(tmp_path / "w.weights.h5").encode() if name != "m.kerafront" else str(tmp_path / "w.weights.npz").encode()
+    model.save_weights(weights)
+    model.load_weights(weights)
+    with pytest.raises(TypeError, match="save: expected a path"):
+        model.save(3)

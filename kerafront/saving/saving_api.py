@@ -68,6 +68,18 @@ def _compile_config(model):
         return None
 
 
+def _path(filepath, where):
+    """``filepath`` as a ``str``: bytes paths are decoded as the OS does (Keras fails on them inside tempfile)."""
+    if hasattr(filepath, "read") or hasattr(filepath, "write"):
+        raise TypeError(f"{where}: kerafront saves to and loads from paths, not file objects; pass a path "
+                        "(str, bytes or os.PathLike).")
+    try:
+        return os.fsdecode(os.fspath(filepath))
+    except TypeError:
+        raise TypeError(f"{where}: expected a path (str, bytes or os.PathLike), got {type(filepath).__name__}.") \
+            from None
+
+
 def _kind(filepath):
     """``"keras"``, ``"keras_weights"``, ``"legacy_h5"`` or ``"kerafront"`` from the file name."""
     if hasattr(filepath, "read") or hasattr(filepath, "write"):
@@ -95,6 +107,7 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     anything else kerafront's own. ``zipped`` is accepted for Keras's signature; only ``zipped=False``
     (Keras's unzipped folder) is refused.
     """
+    filepath = _path(filepath, "save")
     if zipped is False:
         raise ValueError("save: zipped=False (Keras's unzipped folder layout) is not supported; save a .keras file.")
     unknown = sorted(set(kwargs) - {"include_optimizer", "save_format"})
@@ -190,6 +203,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     Raises ``ValueError`` for a broken or hostile file (or a path that is not a regular file), with
     no partially loaded model.
     """
+    filepath = _path(filepath, "load_model")
     kind = _kind(filepath)
     if kind == "keras":
         from kerafront.saving import keras_archive
@@ -313,6 +327,7 @@ def _compile_from_config(path, model, compile_config, custom_objects):
 def save_weights(model, filepath, overwrite=True, **kwargs):
     """Write every model variable to ``filepath`` (atomic): Keras 3's ``.weights.h5`` layout for that
     extension, legacy HDF5 weights are not written; any other name gets kerafront's safetensors file."""
+    filepath = _path(filepath, "save_weights")
     if kwargs:
         raise TypeError(f"save_weights: unexpected keyword arguments {sorted(kwargs)}.")
     _check_overwrite(filepath, overwrite)
@@ -334,6 +349,7 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
     matched by position: the names may differ, as in Keras). Every weight is checked before any is
     assigned, and nothing is assigned unless every weight fits (``skip_mismatch=True`` skips, with a
     warning, the layers that do not)."""
+    filepath = _path(filepath, "load_weights")
     unknown = sorted(set(kwargs) - {"by_name"})
     if unknown:
         raise TypeError(f"load_weights: unexpected keyword arguments {unknown}.")

@@ -18,3 +18,12 @@ from kerafront import (activations, callbacks, constraints, datasets, initialize
                        metrics, models, optimizers, regularizers, saving, utils)
 from kerafront.layers import Input, Layer  # noqa: E402
 from kerafront.models import Model, Sequential  # noqa: E402
+from kerafront._keras_tensor import KerasTensor  # noqa: E402
+from kerafront._name_scope import name_scope  # noqa: E402
+from kerafront.initializers import Initializer  # noqa: E402
+from kerafront.layers.input_spec import InputSpec  # noqa: E402
+from kerafront.losses import Loss  # noqa: E402
+from kerafront.metrics import Metric  # noqa: E402
+from kerafront.optimizers import Optimizer  # noqa: E402
+from kerafront.regularizers import Regularizer  # noqa: E402
+from kerafront.variables import StatelessScope  # noqa: E402

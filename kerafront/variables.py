@@ -21,7 +21,7 @@ import threading
 
 import numpy as np
 
-from kerafront import dtypes as _dtypes
+from kerafront import _name_scope, dtypes as _dtypes
 from kerafront.config import backend_module, floatx
 from kerafront.ops._dispatch import VariableBase
 from kerafront.ops._primitives import (abs, add, convert_to_numpy, convert_to_tensor, divide, dtype as dtype_of, equal,
@@ -85,7 +85,7 @@ class Variable(VariableBase):
 
     def __init__(self, initializer, shape=None, dtype=None, trainable=True, name=None):
         self.name = name or "variable"
-        self.path = self.name
+        self.path = _name_scope.prefixed(self.name)
         self._trainable = bool(trainable)
         self.constraint = None
         self.regularizer = None

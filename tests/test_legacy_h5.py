@@ -131,8 +131,11 @@ def test_tf_keras2_training_config_translates():
     arguments = compile_arguments_from_keras(training_config, None, "test", _mlp())
     assert type(arguments["optimizer"]).__name__ == "Adam" and arguments["optimizer"].beta_1 == 0.8
     assert arguments["metrics"] == ["accuracy"]
-    training_config["optimizer_config"]["config"]["use_ema"] = True
-    with pytest.raises(ValueError, match=r"Adam has no argument 'use_ema' \(the file sets it to True\).*compile=False"):
+    training_config["optimizer_config"]["config"]["use_ema"] = True   # kerafront has Keras's EMA option
+    assert compile_arguments_from_keras(training_config, None, "test", _mlp())["optimizer"].use_ema is True
+    training_config["optimizer_config"]["config"]["is_legacy_optimizer"] = True
+    with pytest.raises(ValueError, match=r"Adam has no argument 'is_legacy_optimizer' \(the file sets it to True\)"
+                                         r".*compile=False"):
         compile_arguments_from_keras(training_config, None, "test", _mlp())
 
 

@@ -7,15 +7,23 @@ dict ``{"class_name": ..., "config": {...}}``.
 
 from kerafront._lookup import Catalog
 from kerafront.optimizers import schedules
+from kerafront.optimizers.adadelta import Adadelta
+from kerafront.optimizers.adafactor import Adafactor
 from kerafront.optimizers.adagrad import Adagrad
 from kerafront.optimizers.adam import Adam, AdamW
 from kerafront.optimizers.adamax import Adamax
+from kerafront.optimizers.ftrl import Ftrl
+from kerafront.optimizers.lamb import Lamb
+from kerafront.optimizers.lion import Lion
+from kerafront.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from kerafront.optimizers.muon import Muon
 from kerafront.optimizers.nadam import Nadam
 from kerafront.optimizers.optimizer import Optimizer
 from kerafront.optimizers.rmsprop import RMSprop
 from kerafront.optimizers.sgd import SGD
 
-CLASSES = {cls.__name__: cls for cls in (SGD, Adagrad, RMSprop, Adam, AdamW, Adamax, Nadam)}
+CLASSES = {cls.__name__: cls for cls in (SGD, Adagrad, RMSprop, Adam, AdamW, Adamax, Nadam, Adadelta, Adafactor, Ftrl,
+                                         Lamb, Lion, LossScaleOptimizer, Muon)}
 NAMES = {**CLASSES, **{name.lower(): cls for name, cls in CLASSES.items()}}
 
 

@@ -13,13 +13,9 @@ class MomentOptimizer(Optimizer):
     hyperparameters = ("beta_1", "beta_2", "epsilon")
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_decay=None, clipnorm=None,
-                 clipvalue=None, global_clipnorm=None, name=None, **kwargs):
-        if kwargs:  # Adamax and Nadam use this signature: name the class the user called, not this base
-            raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}; its arguments "
-                            f"are learning_rate, beta_1, beta_2, epsilon, weight_decay, clipnorm, clipvalue, "
-                            f"global_clipnorm, name.")
+                 clipvalue=None, global_clipnorm=None, name=None, **options):
         super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
-                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name)
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **options)
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
         self.epsilon = float(epsilon)
@@ -45,9 +41,9 @@ class Adam(MomentOptimizer):
     hyperparameters = ("beta_1", "beta_2", "epsilon", "amsgrad")
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, weight_decay=None,
-                 clipnorm=None, clipvalue=None, global_clipnorm=None, name=None):
+                 clipnorm=None, clipvalue=None, global_clipnorm=None, name=None, **options):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, weight_decay, clipnorm, clipvalue, global_clipnorm,
-                         name)
+                         name, **options)
         self.amsgrad = bool(amsgrad)
 
     def build_slots(self, variables):
@@ -56,7 +52,7 @@ class Adam(MomentOptimizer):
             self.add_slots(variables, ["velocity_hat"])
 
     def prepare_step(self, learning_rate):
-        t = ops.cast(ops.add(self.iterations.value, 1), config.floatx())
+        t = ops.cast(ops.add(self.update_count(), 1), config.floatx())
         correction = ops.divide(ops.sqrt(ops.subtract(1.0, ops.power(self.beta_2, t))),
                                 ops.subtract(1.0, ops.power(self.beta_1, t)))
         return {"alpha": ops.multiply(ops.cast(learning_rate, config.floatx()), correction)}
@@ -81,9 +77,9 @@ class AdamW(Adam):
     """
 
     def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 amsgrad=False, clipnorm=None, clipvalue=None, global_clipnorm=None, name=None):
+                 amsgrad=False, clipnorm=None, clipvalue=None, global_clipnorm=None, name=None, **options):
         if weight_decay is None:
             raise ValueError("AdamW: weight_decay must be a float (default 0.004); use Adam for no weight decay.")
         super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, amsgrad=amsgrad,
                          weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
-                         global_clipnorm=global_clipnorm, name=name)
+                         global_clipnorm=global_clipnorm, name=name, **options)

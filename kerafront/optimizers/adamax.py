@@ -16,7 +16,7 @@ class Adamax(MomentOptimizer):
         self.add_slots(variables, ["momentum", "norm"])
 
     def prepare_step(self, learning_rate):
-        t = ops.cast(ops.add(self.iterations.value, 1), config.floatx())
+        t = ops.cast(ops.add(self.update_count(), 1), config.floatx())
         lr = ops.cast(learning_rate, config.floatx())
         return {"lr_t": ops.divide(lr, ops.subtract(1.0, ops.power(self.beta_1, t)))}
 

@@ -23,7 +23,7 @@ class Nadam(MomentOptimizer):
 
     def prepare_step(self, learning_rate):
         floatx = config.floatx()
-        t = ops.cast(ops.add(self.iterations.value, 1), floatx)
+        t = ops.cast(ops.add(self.update_count(), 1), floatx)
         u_t, u_next = self._mu(t), self._mu(ops.add(t, 1.0))
         u_product = ops.multiply(ops.cast(self._u_product.value, floatx), u_t)
         self._u_product.assign(u_product)

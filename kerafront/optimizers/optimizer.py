@@ -1,28 +1,45 @@
 """The ``Optimizer`` base class. The contract, stated once:
 
 * ``Optimizer(learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
-  name=None)``; ``learning_rate`` is a float (held in a non-trainable ``learning_rate`` Variable, so
-  callbacks may change it without retracing compiled steps), a ``schedules.LearningRateSchedule``
-  (evaluated at ``iterations``) or a callable of no arguments.
+  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
+  gradient_accumulation_steps=None, name=None)`` (Keras's base options); ``learning_rate`` is a
+  float (held in a non-trainable ``learning_rate`` Variable, so callbacks may change it without
+  retracing compiled steps), a ``schedules.LearningRateSchedule`` (evaluated at ``iterations``) or
+  a callable of no arguments.
 * ``build(variables)`` creates the slot Variables (non-trainable, same shape and dtype as their
   model variable, path ``"<optimizer>/<slot>/<variable path>"``). ``variables`` is
-  ``[iterations, learning_rate (when a float was given)] + slots + extras`` in the order the
-  subclass's ``build`` adds them, which is Keras's (``add_slots(vars, ["momentum", "velocity"])``
-  interleaves per variable; separate ``add_slots`` calls list every slot of the first kind first).
+  ``[iterations, learning_rate (when a float was given)] + averages (use_ema) + gradient accumulators
+  (gradient_accumulation_steps) + slots + extras`` in the order the subclass's ``build`` adds them,
+  which is Keras's (``add_slots(vars, ["momentum", "velocity"])`` interleaves per variable; separate
+  ``add_slots`` calls list every slot of the first kind first).
   ``iterations`` is an int32 Variable (JAX without x64 has no int64).
 * ``apply(grads, trainable_variables=None)`` / ``apply_gradients([(grad, var), ...])``: builds on
-  first use, then per step: drop ``None`` gradients (warning), clip (``clipnorm`` per gradient,
-  ``global_clipnorm`` over all, or ``clipvalue``; at most one), decoupled weight decay
-  ``var -= var * weight_decay * lr`` (before the update, as Keras 3), the subclass's update,
-  each updated variable's ``constraint`` (a tensor -> tensor callable), then ``iterations += 1``.
+  first use, then per step: drop ``None`` gradients (warning), divide by ``loss_scale_factor``, clip
+  (``clipnorm`` per gradient, ``global_clipnorm`` over all, or ``clipvalue``; at most one), decoupled
+  weight decay ``var -= var * weight_decay * lr`` (before the update, as Keras 3), the subclass's
+  update, the moving averages (``use_ema``), each updated variable's ``constraint`` (a tensor ->
+  tensor callable), then ``iterations += 1``.
+* ``gradient_accumulation_steps=n``: steps add their gradients to an accumulator; every ``n``-th
+  step clips, decays and updates with ``(accumulated + g) / n`` and zeroes the accumulators. The
+  choice is a ``where`` on the step count (the other steps leave every value as it was), so it
+  traces in compiled steps. Per-update counters (bias corrections, EMA, ``ema_overwrite_frequency``)
+  read ``update_count() = iterations // n`` (what Keras's ``optimizer.iterations`` returns then);
+  schedules read the raw ``iterations``, as Keras.
+* ``use_ema``: after each step ``average = m * average + (1 - m) * var`` with ``m = ema_momentum``
+  (``m = 0`` on the first update); every ``ema_overwrite_frequency`` updates the variables take their
+  averages; ``finalize_variable_values(vars)`` copies the averages in (``fit`` ends with it).
+* ``scale_loss(loss)`` multiplies by ``loss_scale_factor`` (the train step calls it before
+  differentiating; ``apply`` divides the gradients back).
   Every change goes through ``Variable.assign``, so under a ``kerafront.variables.StatelessScope``
   the new values are recorded instead of written.
 * ``stateless_apply(optimizer_values, grads, trainable_values) -> (new_trainable_values,
   new_optimizer_values)`` runs that same code on explicit values (lists ordered like
   ``variables`` and like the built-with trainable variables), for compiled training steps.
 * Subclasses take the base options above in their own signature (Keras spells them in every
-  optimizer) and pass them on; they name their own hyperparameters in ``hyperparameters`` (attributes
-  that ``get_config`` and ``fused_hyperparameters`` report after the base options), create their
+  optimizer; here ``weight_decay`` to ``global_clipnorm`` and ``name`` are spelled, the EMA,
+  accumulation and loss-scale options arrive as ``**options``) and pass them on; they name their
+  own hyperparameters in ``hyperparameters`` (attributes that ``get_config`` and
+  ``fused_hyperparameters`` report after the base options), create their
   slots in ``build_slots(variables)`` (``build`` calls it once) and implement
   ``update_step(gradient, variable, learning_rate)``; per-step scalars shared by all variables
   (bias corrections) may be computed once in ``prepare_step(learning_rate)``.
@@ -58,7 +75,10 @@ class Optimizer:
     hyperparameters = ()   # the subclass's own hyperparameters: names of attributes, in config order
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
-                 name=None):
+                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, **kwargs):
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}.")
         clips = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
         if sum(v is not None for v in clips.values()) > 1:
             given = ", ".join(f"{k}={v}" for k, v in clips.items() if v is not None)
@@ -74,6 +94,8 @@ class Optimizer:
         self.clipnorm = None if clipnorm is None else float(clipnorm)
         self.clipvalue = None if clipvalue is None else float(clipvalue)
         self.global_clipnorm = None if global_clipnorm is None else float(global_clipnorm)
+        self._set_ema_and_accumulation(use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
+                                       gradient_accumulation_steps)
         self.built = False
         self._variables = []
         self._trainable_variables = []
@@ -84,6 +106,27 @@ class Optimizer:
         self._learning_rate = self._lr_variable = None
         self._step_scalars = {}
         self._set_learning_rate(learning_rate)
+
+    def _set_ema_and_accumulation(self, use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
+                                  gradient_accumulation_steps):
+        name = type(self).__name__
+        if gradient_accumulation_steps and not (isinstance(gradient_accumulation_steps, int)
+                                                and gradient_accumulation_steps >= 2):
+            raise ValueError(f"{name}: gradient_accumulation_steps must be an integer >= 2 (or None), got "
+                             f"{gradient_accumulation_steps!r}.")
+        if use_ema and not 0.0 <= float(ema_momentum) <= 1.0:
+            raise ValueError(f"{name}: ema_momentum must be in [0, 1], got {ema_momentum!r}.")
+        if use_ema and ema_overwrite_frequency and not (isinstance(ema_overwrite_frequency, int)
+                                                        and ema_overwrite_frequency >= 1):
+            raise ValueError(f"{name}: ema_overwrite_frequency must be an integer >= 1 or None, got "
+                             f"{ema_overwrite_frequency!r}.")
+        if loss_scale_factor is not None and not float(loss_scale_factor) > 0:
+            raise ValueError(f"{name}: loss_scale_factor must be > 0 (or None), got {loss_scale_factor!r}.")
+        self.use_ema = bool(use_ema)
+        self.ema_momentum = float(ema_momentum)
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        self.loss_scale_factor = None if loss_scale_factor is None else float(loss_scale_factor)
+        self.gradient_accumulation_steps = gradient_accumulation_steps or None
 
     # ------------------------------------------------------------------------------------------
     # Variables
@@ -122,8 +165,15 @@ class Optimizer:
 
     @property
     def iterations(self):
-        """The int32 step counter Variable (number of ``apply`` calls so far)."""
+        """The int32 step counter Variable (number of ``apply`` calls so far; with gradient
+        accumulation Keras returns ``update_count()`` here instead)."""
         return self._iterations
+
+    def update_count(self):
+        """Completed updates as an int tensor: ``iterations // gradient_accumulation_steps`` (or ``iterations``)."""
+        if self.gradient_accumulation_steps:
+            return ops.floor_divide(self._iterations.value, self.gradient_accumulation_steps)
+        return self._iterations.value
 
     def build(self, variables):
         """Record the model variables and create their slots (``build_slots``); once built, do nothing."""
@@ -133,6 +183,10 @@ class Optimizer:
         self._trainable_variables = variables
         self._index = {id(v): i for i, v in enumerate(variables)}
         self.built = True
+        if self.use_ema:
+            self.add_slots(variables, ["average"])
+        if self.gradient_accumulation_steps:
+            self.add_slots(variables, ["gradient_accumulator"])
         self.build_slots(variables)
 
     def build_slots(self, variables):
@@ -213,20 +267,81 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__}.apply: unknown variables {unknown}; this optimizer was built for "
                              f"{len(self._trainable_variables)} other variables. Create a new optimizer for them.")
         grads, variables = self._filter_empty(grads, trainable_variables)
+        if self.loss_scale_factor is not None:
+            grads = [ops.divide(g, self.loss_scale_factor) for g in grads]
+        if self.gradient_accumulation_steps:
+            self._accumulate_or_update(grads, variables)
+        else:
+            self._update(grads, variables, fusable=True)
+        if self.use_ema:
+            self._update_moving_averages()
+        for variable in variables:
+            if variable.constraint is not None:
+                variable.assign(variable.constraint(variable.value))
+        self._iterations.assign(ops.add(self._iterations.value, 1))
+
+    def _update(self, grads, variables, fusable):
+        """Clip, decay and run the update (fused when ``fusable`` and the backend offers it)."""
         grads = self._clip(grads)
         learning_rate = self._current_learning_rate()
         self._step_scalars = {"learning_rate": learning_rate}
         self._apply_weight_decay(variables)
-        next_iteration = ops.add(self._iterations.value, 1)
-        if not self._fused_update(grads, variables, learning_rate, next_iteration):
+        if not (fusable and self._fused_update(grads, variables, learning_rate)):
             self._step_scalars.update(self.prepare_step(learning_rate))
             for gradient, variable in zip(grads, variables):
                 self.update_step(gradient, variable, learning_rate)
-        for variable in variables:
-            if variable.constraint is not None:
-                variable.assign(variable.constraint(variable.value))
         self._step_scalars = {}
-        self._iterations.assign(next_iteration)
+
+    def _accumulate_or_update(self, grads, variables):
+        """Every ``gradient_accumulation_steps``-th step update with the mean gradient, else accumulate.
+
+        The update runs on every step and a ``where`` keeps its results only on update steps (no
+        data-dependent branch, so it traces); the fused path is off because it may write in place.
+        """
+        steps = self.gradient_accumulation_steps
+        accumulators = [self.slot("gradient_accumulator", v) for v in variables]
+        is_update = ops.equal(ops.mod(ops.add(self._iterations.value, 1), steps), 0)
+        kept = {id(v) for v in [self._iterations, self._lr_variable] if v is not None}
+        kept |= {id(v) for name in ("average", "gradient_accumulator") for v in self._slots.get(name, [])}
+        changing = list(variables) + [v for v in self._variables if id(v) not in kept]
+        before = [ops.copy(v.value) for v in changing]   # a copy: some backends assign in place
+        self._update([ops.divide(ops.add(g, a.value), steps) for g, a in zip(grads, accumulators)], variables,
+                     fusable=False)
+        for variable, old in zip(changing, before):
+            variable.assign(ops.where(is_update, variable.value, old))
+        for gradient, accumulator in zip(grads, accumulators):
+            total = ops.add(accumulator.value, gradient)
+            accumulator.assign(ops.where(is_update, ops.zeros_like(total), total))
+
+    def _update_moving_averages(self):
+        """``average = m * average + (1 - m) * var`` (``m = 0`` before the first completed update),
+        then, every ``ema_overwrite_frequency`` updates, ``var = average``."""
+        count = self.update_count()
+        momentum = ops.multiply(ops.cast(ops.not_equal(count, 0), config.floatx()), self.ema_momentum)
+        pairs = list(zip(self._trainable_variables, self._slots["average"]))
+        for variable, average in pairs:
+            m = ops.cast(momentum, variable.dtype)
+            average.assign(ops.add(ops.multiply(average.value, m), ops.multiply(variable.value, ops.subtract(1.0, m))))
+        if self.ema_overwrite_frequency:
+            overwrite = ops.equal(ops.mod(ops.add(count, 1), self.ema_overwrite_frequency), 0)
+            for variable, average in pairs:
+                variable.assign(ops.where(overwrite, average.value, variable.value))
+
+    def finalize_variable_values(self, var_list):
+        """With ``use_ema``, set each of ``var_list`` (the built-with variables, in order) to its average."""
+        if not self.use_ema:
+            return
+        averages = self._slots.get("average", [])
+        if len(var_list) != len(averages):
+            raise ValueError(f"{type(self).__name__}.finalize_variable_values: got {len(var_list)} variables, but "
+                             f"the optimizer holds {len(averages)} moving averages; pass the variables it was "
+                             "built with.")
+        for variable, average in zip(var_list, averages):
+            variable.assign(average.value)
+
+    def scale_loss(self, loss):
+        """``loss * loss_scale_factor`` (``loss`` itself when no factor is set)."""
+        return loss if self.loss_scale_factor is None else ops.multiply(loss, self.loss_scale_factor)
 
     def _filter_empty(self, grads, variables):
         missing = [v.path for g, v in zip(grads, variables) if g is None]
@@ -311,14 +426,14 @@ class Optimizer:
                                                for name in ("update_step", "prepare_step", "fused_hyperparameters"))
         return cached
 
-    def _fused_update(self, grads, variables, learning_rate, next_iteration):
+    def _fused_update(self, grads, variables, learning_rate):
         if self.fused_kind is None or not self._update_is_the_fused_kinds():
             return False
         fused = getattr(config.backend_module(), "fused_optimizer_update", None)
         if fused is None:
             return False
-        slots = {name: [self.slot(name, v) for v in variables] for name in self._slots}
-        step = ops.cast(next_iteration, config.floatx())
+        slots = {name: [self.slot(name, v) for v in variables] for name in self._slots if name != "average"}
+        step = ops.cast(ops.add(self.update_count(), 1), config.floatx())
         result = fused(self.fused_kind, [v.value for v in variables], grads,
                        {name: [s.value for s in slot_list] for name, slot_list in slots.items()},
                        learning_rate, step, self.fused_hyperparameters(),
@@ -344,17 +459,18 @@ class Optimizer:
         if not self.built:
             raise ValueError(f"{type(self).__name__}.stateless_apply: build the optimizer first "
                              f"(optimizer.build(trainable_variables)).")
-        if len(optimizer_values) != len(self._variables):
-            raise ValueError(f"{type(self).__name__}.stateless_apply: expected {len(self._variables)} optimizer "
+        variables = self.variables
+        if len(optimizer_values) != len(variables):
+            raise ValueError(f"{type(self).__name__}.stateless_apply: expected {len(variables)} optimizer "
                              f"values (one per entry of .variables), got {len(optimizer_values)}.")
         if len(trainable_values) != len(self._trainable_variables):
             raise ValueError(f"{type(self).__name__}.stateless_apply: expected {len(self._trainable_variables)} "
                              f"trainable values, got {len(trainable_values)}.")
         mapping = dict(zip(self._trainable_variables, trainable_values))
-        mapping.update(zip(self._variables, optimizer_values))
+        mapping.update(zip(variables, optimizer_values))
         with StatelessScope(mapping) as scope:
             self.apply(grads)
-        return ([scope.get(v) for v in self._trainable_variables], [scope.get(v) for v in self._variables])
+        return ([scope.get(v) for v in self._trainable_variables], [scope.get(v) for v in variables])
 
     # ------------------------------------------------------------------------------------------
     # Config
@@ -367,6 +483,9 @@ class Optimizer:
             lr = float(lr.numpy())
         return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
                 "clipnorm": self.clipnorm, "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm,
+                "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
+                "ema_overwrite_frequency": self.ema_overwrite_frequency, "loss_scale_factor": self.loss_scale_factor,
+                "gradient_accumulation_steps": self.gradient_accumulation_steps,
                 **{name: getattr(self, name) for name in self.hyperparameters}}
 
     @classmethod

@@ -120,7 +120,102 @@ class CosineDecay(LearningRateSchedule):
                 "warmup_steps": self.warmup_steps}
 
 
-CLASSES = {cls.__name__: cls for cls in (ExponentialDecay, PiecewiseConstantDecay, CosineDecay)}
+class PolynomialDecay(LearningRateSchedule):
+    """``(initial - end) * (1 - s / decay_steps) ** power + end`` with ``s = min(step, decay_steps)``.
+
+    With ``cycle`` the horizon grows instead: ``decay_steps * ceil(step / decay_steps)`` (1 at step 0),
+    so the rate jumps back up at every multiple of ``decay_steps``.
+    """
+
+    def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0, cycle=False,
+                 name="PolynomialDecay"):
+        self.decay_steps = _positive_decay_steps("PolynomialDecay", decay_steps)
+        self.initial_learning_rate = float(initial_learning_rate)
+        self.end_learning_rate = float(end_learning_rate)
+        self.power = float(power)
+        self.cycle = cycle
+        self.name = name
+
+    def __call__(self, step):
+        step = _step(step)
+        horizon = float(self.decay_steps)
+        if self.cycle:
+            multiplier = ops.where(ops.equal(step, 0.0), 1.0, ops.ceil(ops.divide(step, horizon)))
+            horizon = ops.multiply(multiplier, horizon)
+        else:
+            step = ops.minimum(step, horizon)
+        remaining = ops.subtract(1.0, ops.divide(step, horizon))
+        span = self.initial_learning_rate - self.end_learning_rate
+        return ops.add(ops.multiply(ops.power(remaining, self.power), span), self.end_learning_rate)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "end_learning_rate": self.end_learning_rate, "power": self.power, "cycle": self.cycle,
+                "name": self.name}
+
+
+class InverseTimeDecay(LearningRateSchedule):
+    """``initial_learning_rate / (1 + decay_rate * step / decay_steps)``; with ``staircase`` the
+    ratio ``step / decay_steps`` is floored."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="InverseTimeDecay"):
+        self.decay_steps = _positive_decay_steps("InverseTimeDecay", decay_steps)
+        self.initial_learning_rate = float(initial_learning_rate)
+        self.decay_rate = float(decay_rate)
+        self.staircase = staircase
+        self.name = name
+
+    def __call__(self, step):
+        ratio = ops.divide(_step(step), float(self.decay_steps))
+        if self.staircase:
+            ratio = ops.floor(ratio)
+        return ops.divide(self.initial_learning_rate, ops.add(ops.multiply(ratio, self.decay_rate), 1.0))
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+
+
+class CosineDecayRestarts(LearningRateSchedule):
+    """Cosine decay with warm restarts (SGDR, Loshchilov & Hutter).
+
+    Period ``i`` lasts ``first_decay_steps * t_mul**i`` steps; at fraction ``f`` of it: ``lr =
+    initial_learning_rate * ((1 - alpha) * m_mul**i * 0.5 * (1 + cos(pi * f)) + alpha)`` (the floor
+    ``alpha * initial_learning_rate`` is not scaled by ``m_mul**i``, as Keras).
+    """
+
+    def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0,
+                 name="SGDRDecay"):
+        if first_decay_steps <= 0:
+            raise ValueError(f"CosineDecayRestarts: first_decay_steps must be > 0, got {first_decay_steps!r}.")
+        self.initial_learning_rate = float(initial_learning_rate)
+        self.first_decay_steps = first_decay_steps
+        self.t_mul = float(t_mul)
+        self.m_mul = float(m_mul)
+        self.alpha = float(alpha)
+        self.name = name
+
+    def __call__(self, step):
+        fraction = ops.divide(_step(step), float(self.first_decay_steps))
+        if self.t_mul == 1.0:
+            restart = ops.floor(fraction)
+            fraction = ops.subtract(fraction, restart)
+        else:   # periods grow geometrically: period i starts at fraction (1 - t_mul**i) / (1 - t_mul)
+            restart = ops.floor(ops.divide(ops.log(ops.subtract(1.0, ops.multiply(fraction, 1.0 - self.t_mul))),
+                                           math.log(self.t_mul)))
+            start = ops.divide(ops.subtract(1.0, ops.power(self.t_mul, restart)), 1.0 - self.t_mul)
+            fraction = ops.divide(ops.subtract(fraction, start), ops.power(self.t_mul, restart))
+        cosine = ops.multiply(ops.add(ops.cos(ops.multiply(fraction, math.pi)), 1.0),
+                              ops.multiply(ops.power(self.m_mul, restart), 0.5))
+        return ops.multiply(ops.add(ops.multiply(cosine, 1.0 - self.alpha), self.alpha), self.initial_learning_rate)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "first_decay_steps": self.first_decay_steps,
+                "t_mul": self.t_mul, "m_mul": self.m_mul, "alpha": self.alpha, "name": self.name}
+
+
+CLASSES = {cls.__name__: cls for cls in (ExponentialDecay, PiecewiseConstantDecay, CosineDecay, PolynomialDecay,
+                                         InverseTimeDecay, CosineDecayRestarts)}
 
 
 def serialize(schedule):

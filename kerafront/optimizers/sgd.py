@@ -15,9 +15,9 @@ class SGD(Optimizer):
     hyperparameters = ("momentum", "nesterov")
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None, clipnorm=None,
-                 clipvalue=None, global_clipnorm=None, name=None):
+                 clipvalue=None, global_clipnorm=None, name=None, **options):
         super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
-                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name)
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **options)
         if not 0.0 <= float(momentum) <= 1.0:
             raise ValueError(f"SGD: momentum must be a float in [0, 1], got {momentum!r}.")
         self.momentum = float(momentum)

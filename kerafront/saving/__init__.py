@@ -7,8 +7,9 @@ from kerafront.saving.serialization import (custom_object_scope, deserialize, ge
                                             get_registered_object, register_serializable, serialize)
 
 register_keras_serializable = register_serializable
+CustomObjectScope = custom_object_scope  # Keras's class spelling: ``with CustomObjectScope({...}):``
 
-__all__ = ["custom_object_scope", "deserialize", "get_registered_name", "get_registered_object",
+__all__ = ["CustomObjectScope", "custom_object_scope", "deserialize", "get_registered_name", "get_registered_object",
            "register_serializable", "register_keras_serializable", "serialize"]
 
 from kerafront.saving import weights_file  # noqa: E402

@@ -266,7 +266,8 @@ def _accepted_arguments(cls):
 def _closed_bases():
     """Bases whose ``**kwargs`` refuse unknown names (so a subclass takes only the names they list)."""
     from kerafront.layers.layer import Layer
-    return (Layer,)
+    from kerafront.optimizers.optimizer import Optimizer
+    return (Layer, Optimizer)
 
 
 def _is_neutral(key, value):

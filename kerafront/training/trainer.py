@@ -95,9 +95,10 @@ class Trainer(StepFunctions):
         def forward(_values):
             y_pred = self(x, training=True)
             loss = self._call_compute_loss(x, y, y_pred, sample_weight, training=True)
-            return loss, (y_pred, _masking.get_masks(y_pred))
+            # differentiate loss * loss_scale_factor (the optimizer divides the gradients back); log the loss
+            return self.optimizer.scale_loss(loss), (loss, y_pred, _masking.get_masks(y_pred))
 
-        (loss, (y_pred, masks)), grads = ops.value_and_grad(forward, has_aux=True)(variables)
+        (_, (loss, y_pred, masks)), grads = ops.value_and_grad(forward, has_aux=True)(variables)
         _masking.set_masks(y_pred, masks)   # the outputs' masks, lost where autodiff returns new arrays
         if variables:
             self.optimizer.apply(grads, variables)
@@ -300,10 +301,13 @@ class Trainer(StepFunctions):
         metric_logs = pythonify_logs(self.get_metrics_result())
         return metric_logs if set(logs) == set(metric_logs) else logs
 
-    def _groups(self, batches):
-        """Batches in groups of ``steps_per_execution``: ``(first step index, [batches])``."""
+    def _groups(self, batches, skip_steps=0):
+        """Batches in groups of ``steps_per_execution``: ``(first step index, [batches])``; the first
+        ``skip_steps`` batches are drawn and dropped (a resumed epoch)."""
         group, start = [], 0
         for step, batch in enumerate(batches):
+            if step < skip_steps:
+                continue
             if not group:
                 start = step
             group.append(batch)
@@ -312,6 +316,13 @@ class Trainer(StepFunctions):
                 group = []
         if group:
             yield start, group
+
+    def _take_resume_point(self, initial_epoch):
+        """``(epoch, steps to skip)`` where ``fit`` starts: a callback restoring an interrupted run
+        (``BackupAndRestore``) sets ``_initial_epoch``/``_initial_step`` in ``on_train_begin``; used once."""
+        epoch, step = getattr(self, "_initial_epoch", None), getattr(self, "_initial_step", 0)
+        self._initial_epoch, self._initial_step = None, 0
+        return (initial_epoch if epoch is None else epoch), step
 
     # ------------------------------------------------------------------------------------------
     # Public API
@@ -354,13 +365,14 @@ class Trainer(StepFunctions):
         self.stop_training = False
         self.history = history
         callback_list.call("on_train_begin", {})
+        initial_epoch, skip_steps = self._take_resume_point(initial_epoch)
         batch_logs_needed = callback_list.wants("on_train_batch_end")
         for epoch in range(initial_epoch, epochs):
             self._current_epoch = epoch
             self.reset_metrics()
             callback_list.call("on_epoch_begin", epoch, {})
             logs = None
-            for start, group in self._groups(train_data.batches()):
+            for start, group in self._groups(train_data.batches(), skip_steps):
                 self._build_for_training(group[0][0], group[0][1])
                 callback_list.call("on_train_batch_begin", start, {})
                 logs = self._run_train(group)
@@ -370,6 +382,7 @@ class Trainer(StepFunctions):
                                        callbacks_module.callback.LazyLogs(lambda: pythonify_logs(step_logs)))
                 if self.stop_training:
                     break
+            skip_steps = 0
             if logs is None:
                 raise ValueError("fit: the training data produced no batches.")
             epoch_logs = self._get_metrics_result_or_logs(logs, "train_step")
@@ -379,6 +392,8 @@ class Trainer(StepFunctions):
             callback_list.call("on_epoch_end", epoch, epoch_logs)
             if self.stop_training:
                 break
+        if epochs > 0 and self.optimizer is not None and self.optimizer.built:
+            self.optimizer.finalize_variable_values(self.trainable_variables)   # use_ema: the averages
         callback_list.call("on_train_end", {})
         return history
 

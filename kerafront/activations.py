@@ -10,7 +10,9 @@ from kerafront import ops
 
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "sigmoid", "hard_sigmoid",
            "hard_silu", "hard_swish", "tanh", "softmax", "log_softmax", "softplus", "softsign", "mish",
-           "exponential", "log_sigmoid", "linear", "get", "serialize", "deserialize", "ALL_ACTIVATIONS"]
+           "exponential", "log_sigmoid", "linear", "celu", "glu", "hard_shrink", "hard_tanh", "soft_shrink",
+           "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "tanh_shrink", "threshold", "get",
+           "serialize", "deserialize", "ALL_ACTIVATIONS"]
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
@@ -113,9 +115,66 @@ def linear(x):
     return x
 
 
+def celu(x, alpha=1.0):
+    """``x`` for ``x > 0`` else ``alpha * (exp(x / alpha) - 1)``."""
+    return ops.celu(x, alpha=alpha)
+
+
+def glu(x, axis=-1):
+    """``a * sigmoid(b)`` for the two halves ``a, b`` of ``x`` along ``axis`` (even size; the result has half)."""
+    return ops.glu(x, axis=axis)
+
+
+def hard_shrink(x, threshold=0.5):
+    """``x`` where ``|x| > threshold``, else 0."""
+    return ops.hard_shrink(x, threshold=threshold)
+
+
+def hard_tanh(x):
+    """``clip(x, -1, 1)``."""
+    return ops.hard_tanh(x)
+
+
+def soft_shrink(x, threshold=0.5):
+    """``sign(x) * max(|x| - threshold, 0)``."""
+    return ops.soft_shrink(x, threshold=threshold)
+
+
+def sparse_plus(x):
+    """0 for ``x <= -1``, ``(x + 1)**2 / 4`` on ``(-1, 1)``, ``x`` for ``x >= 1``."""
+    return ops.sparse_plus(x)
+
+
+def sparse_sigmoid(x):
+    """``clip((x + 1) / 2, 0, 1)``."""
+    return ops.sparse_sigmoid(x)
+
+
+def sparsemax(x, axis=-1):
+    """The projection of ``x`` onto the probability simplex along ``axis`` (see ``kerafront.ops.sparsemax``:
+    the rows sum to 1, where Keras 3.15.1's do not once two or more entries are kept)."""
+    return ops.sparsemax(x, axis=axis)
+
+
+def squareplus(x, b=4):
+    """``(x + sqrt(x**2 + b)) / 2``."""
+    return ops.squareplus(x, b=b)
+
+
+def tanh_shrink(x):
+    """``x - tanh(x)``."""
+    return ops.tanh_shrink(x)
+
+
+def threshold(x, threshold, default_value):
+    """``x`` where ``x > threshold``, else ``default_value``."""
+    return ops.threshold(x, threshold, default_value)
+
+
 ALL_ACTIVATIONS = {fn.__name__: fn for fn in (
     relu, relu6, leaky_relu, elu, selu, gelu, silu, sigmoid, hard_sigmoid, hard_silu, tanh, softmax,
-    log_softmax, softplus, softsign, mish, exponential, log_sigmoid, linear)}
+    log_softmax, softplus, softsign, mish, exponential, log_sigmoid, linear, celu, glu, hard_shrink, hard_tanh,
+    soft_shrink, sparse_plus, sparse_sigmoid, sparsemax, squareplus, tanh_shrink, threshold)}
 ALL_ACTIVATIONS["swish"] = silu
 ALL_ACTIVATIONS["hard_swish"] = hard_silu
 _NAMES = {id(fn): name for name, fn in ALL_ACTIVATIONS.items() if name not in ("swish", "hard_swish")}

@@ -4,7 +4,8 @@ update (the variable's ``.constraint``). Keras 3's formulas; ``epsilon`` is ``ke
 
 from kerafront import _lookup, config, ops
 
-__all__ = ["Constraint", "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm", "get", "serialize", "deserialize"]
+__all__ = ["Constraint", "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm", "max_norm", "min_max_norm", "non_neg",
+           "unit_norm", "get", "serialize", "deserialize"]
 
 
 def _axis(axis):
@@ -73,6 +74,9 @@ class MinMaxNorm(Constraint):
     def get_config(self):
         return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate, "axis": self.axis}
 
+
+# Keras's snake_case spellings name the classes themselves (``keras.constraints.max_norm is MaxNorm``).
+max_norm, min_max_norm, non_neg, unit_norm = MaxNorm, MinMaxNorm, NonNeg, UnitNorm
 
 _ALIASES = {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm, "min_max_norm": MinMaxNorm}
 

@@ -33,7 +33,10 @@ from kerafront import random as kf_random
 
 __all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal",
            "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform",
-           "LecunNormal", "Orthogonal", "Identity", "IdentityInitializer", "get", "serialize", "deserialize"]
+           "LecunNormal", "Orthogonal", "OrthogonalInitializer", "Identity", "IdentityInitializer", "STFT",
+           "STFTInitializer", "constant", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "identity",
+           "lecun_normal", "lecun_uniform", "ones", "orthogonal", "random_normal", "random_uniform", "stft",
+           "truncated_normal", "variance_scaling", "zeros", "get", "serialize", "deserialize"]
 
 # Std of a standard normal truncated to [-2, 2]: scales truncated draws back to the wanted variance.
 _TRUNCATED_STD = 0.87962566103423978
@@ -347,13 +350,101 @@ class Identity(Initializer):
 
 
 IdentityInitializer = Identity
+OrthogonalInitializer = Orthogonal
+
+
+def _symmetric_cosine_window(coefficients):
+    """A window ``sum_k (-1)**k a_k cos(2 pi k n / (M - 1))`` of length ``M`` (scipy's general cosine)."""
+    def window(length):
+        if length == 1:
+            return np.ones(1)
+        phase = 2 * np.pi * np.arange(length) / (length - 1)
+        return sum((-1) ** k * a * np.cos(k * phase) for k, a in enumerate(coefficients))
+    return window
+
+
+_WINDOWS = {"hann": _symmetric_cosine_window((0.5, 0.5)), "hamming": _symmetric_cosine_window((0.54, 0.46)),
+            "blackman": _symmetric_cosine_window((0.42, 0.5, 0.08)), "boxcar": np.ones}
+
+
+def _window(name, length, periodic):
+    """``scipy.signal.get_window(name, length, fftbins=periodic)``: hann, hamming, blackman and boxcar are
+    computed here; other names need SciPy (imported only then)."""
+    if name in _WINDOWS:
+        return _WINDOWS[name](length + 1)[:-1] if periodic else _WINDOWS[name](length)
+    try:
+        import scipy.signal
+    except ImportError as error:
+        raise ValueError(f"STFT initializer: window {name!r} needs SciPy (pip install scipy); without it the "
+                         f"windows are {sorted(_WINDOWS)}.") from error
+    try:
+        return np.asarray(scipy.signal.get_window(name, length, periodic), np.float64)
+    except ValueError as error:
+        raise ValueError(f"STFT initializer: unknown window {name!r} ({error}).") from None
+
+
+class STFT(Initializer):
+    """Kernel of a 1-D convolution computing one side of a short-time Fourier transform (``STFTSpectrogram``).
+
+    ``shape`` is ``(frame_length, channels, bins)`` with ``bins = fft_length // 2 + 1``; the value at
+    ``(t, c, f)`` is ``cos(-2 pi t f / fft_length)`` (``side="real"``) or its ``sin`` (``"imag"``), with
+    ``fft_length = 2 * (bins - 1)``, times ``window[t]`` divided by ``sqrt(sum(window**2))``
+    (``scaling="density"``) or ``sum(|window|)`` (``"spectrum"``). ``window`` is a name
+    (``scipy.signal.get_window``'s, e.g. ``"hann"``), an array of length ``frame_length`` or ``None``;
+    ``periodic=True`` gives the periodic (DFT-even) form of a named window.
+    """
+
+    def __init__(self, side="real", window="hann", scaling="density", periodic=False):
+        if side not in ("real", "imag"):
+            raise ValueError(f"STFT initializer: side must be 'real' or 'imag', got {side!r}.")
+        if scaling not in (None, "density", "spectrum"):
+            raise ValueError(f"STFT initializer: scaling must be None, 'density' or 'spectrum', got {scaling!r}.")
+        if isinstance(window, str):
+            _window(window, 1, periodic)
+        self.side, self.window, self.scaling, self.periodic = side, window, scaling, periodic
+
+    def _fill(self, shape, dtype):
+        if len(shape) != 3:
+            raise ValueError(f"STFT initializer needs a shape (frame_length, channels, fft_length // 2 + 1), got "
+                             f"{shape}.")
+        frame_length, channels, bins = shape
+        time = np.arange(frame_length, dtype=np.float64).reshape(frame_length, 1, 1)
+        frequency = np.arange(bins, dtype=np.float64).reshape(1, 1, bins) / (2 * (bins - 1))
+        angle = -2 * np.pi * time * frequency
+        kernel = np.cos(angle) if self.side == "real" else np.sin(angle)
+        if self.window is not None:
+            window = (_window(self.window, frame_length, self.periodic) if isinstance(self.window, str)
+                      else np.asarray(self.window, np.float64))
+            if window.shape != (frame_length,):
+                raise ValueError(f"STFT initializer: window must have shape ({frame_length},) (frame_length), "
+                                 f"got {window.shape}.")
+            kernel = kernel * window.reshape(frame_length, 1, 1)
+            if self.scaling == "density":
+                kernel = kernel / np.sqrt(np.sum(window ** 2))
+            elif self.scaling == "spectrum":
+                kernel = kernel / np.sum(np.abs(window))
+        return np.broadcast_to(kernel, shape).astype(dtype)
+
+    def get_config(self):
+        """Keras's keys and order: ``side``, ``window``, ``periodic``, ``scaling``."""
+        return {"side": self.side, "window": self.window, "periodic": self.periodic, "scaling": self.scaling}
+
+
+STFTInitializer = STFT
+
+# Keras's snake_case spellings name the classes themselves (``keras.initializers.he_normal is HeNormal``).
+zeros, ones, constant, identity, orthogonal, stft = Zeros, Ones, Constant, Identity, Orthogonal, STFT
+random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
+variance_scaling, glorot_normal, glorot_uniform = VarianceScaling, GlorotNormal, GlorotUniform
+he_normal, he_uniform, lecun_normal, lecun_uniform = HeNormal, HeUniform, LecunNormal, LecunUniform
 
 _ALIASES = {
     "zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal": RandomNormal, "normal": RandomNormal,
     "random_uniform": RandomUniform, "uniform": RandomUniform, "truncated_normal": TruncatedNormal,
     "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
     "he_uniform": HeUniform, "he_normal": HeNormal, "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
-    "orthogonal": Orthogonal, "identity": Identity,
+    "orthogonal": Orthogonal, "identity": Identity, "stft": STFT, "OrthogonalInitializer": Orthogonal,
+    "IdentityInitializer": Identity, "STFTInitializer": STFT,
 }
 
 

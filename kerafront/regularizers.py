@@ -4,9 +4,12 @@ Keras 3's defaults: ``L1(l1=0.01)``, ``L2(l2=0.01)``, ``L1L2(l1=0.0, l2=0.0)``. 
 ``l2 * sum(w ** 2)`` (no factor 1/2).
 """
 
-from kerafront import _lookup, ops
+import math
 
-__all__ = ["Regularizer", "L1", "L2", "L1L2", "get", "serialize", "deserialize"]
+from kerafront import _lookup, config, ops
+
+__all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2", "orthogonal_regularizer",
+           "get", "serialize", "deserialize"]
 
 
 class Regularizer(_lookup.Configurable):
@@ -71,7 +74,42 @@ class L1L2(Regularizer):
         return {"l1": self.l1, "l2": self.l2}
 
 
-_ALIASES = {"l1": L1, "l2": L2, "l1_l2": L1L2, "l1l2": L1L2}
+class OrthogonalRegularizer(Regularizer):
+    """Pushes the rows (``mode="rows"``) or columns (``"columns"``) of a rank-2 weight toward orthogonality:
+    ``factor * 0.5 * sum_{i != j} |<u_i, u_j>| / (n (n - 1) / 2)`` over the ``n`` L2-normalised rows or
+    columns ``u`` (Keras's formula: the mean over pairs of half the absolute cosine similarity counted both ways).
+    A weight with a single row (column) has no pairs and gets 0, where Keras returns NaN.
+    """
+
+    def __init__(self, factor=0.01, mode="rows"):
+        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not math.isfinite(factor) or factor < 0:
+            raise ValueError(f"OrthogonalRegularizer: factor must be a non-negative finite number, got {factor!r}.")
+        if mode not in ("rows", "columns"):
+            raise ValueError(f"OrthogonalRegularizer: mode must be 'rows' or 'columns', got {mode!r}.")
+        self.factor, self.mode = float(factor), mode
+
+    def __call__(self, x):
+        shape = tuple(ops.shape(x))
+        if len(shape) != 2:
+            raise ValueError(f"OrthogonalRegularizer: the weight must have rank 2, got shape {shape}.")
+        vectors = x if self.mode == "rows" else ops.transpose(x)
+        size = shape[0] if self.mode == "rows" else shape[1]
+        if size < 2:  # no pairs: Keras divides 0 by 0 (NaN); no penalty here
+            return ops.zeros((), dtype=ops.dtype(x))
+        # Keras's normalize: the norm floored at epsilon (1e-7), i.e. the squared sum at epsilon ** 2.
+        unit = ops.l2_normalize(vectors, axis=1, epsilon=config.epsilon() ** 2)
+        cosines = ops.multiply(ops.matmul(unit, ops.transpose(unit)), 1.0 - ops.eye(size, dtype=ops.dtype(x)))
+        pairs = size * (size - 1) / 2
+        return ops.multiply(self.factor * 0.5 / pairs, ops.sum(ops.abs(cosines)))
+
+    def get_config(self):
+        return {"factor": self.factor, "mode": self.mode}
+
+
+# Keras's snake_case spellings name the classes themselves (``keras.regularizers.l2 is L2``).
+l1, l2, l1_l2, orthogonal_regularizer = L1, L2, L1L2, OrthogonalRegularizer
+
+_ALIASES = {"l1": L1, "l2": L2, "l1_l2": L1L2, "l1l2": L1L2, "orthogonal_regularizer": OrthogonalRegularizer}
 
 
 def serialize(regularizer):
@@ -89,4 +127,4 @@ def get(identifier):
 
 
 def _find(name):
-    return _ALIASES.get(name.lower()) or {c.__name__: c for c in (L1, L2, L1L2)}.get(name)
+    return _ALIASES.get(name.lower()) or {c.__name__: c for c in (L1, L2, L1L2, OrthogonalRegularizer)}.get(name)

@@ -8,14 +8,19 @@ serialized dict ``{"class_name": ..., "config": {...}}``.
 
 from kerafront._lookup import Catalog
 from kerafront.losses import functions
-from kerafront.losses.classes import (BinaryCrossentropy, CategoricalCrossentropy, CosineSimilarity, Hinge, Huber,
-                                      KLDivergence, LogCosh, MeanAbsoluteError, MeanAbsolutePercentageError,
-                                      MeanSquaredError, MeanSquaredLogarithmicError, Poisson,
-                                      SparseCategoricalCrossentropy)
-from kerafront.losses.functions import (binary_crossentropy, categorical_crossentropy, cosine_similarity, hinge,
-                                        huber, kl_divergence, log_cosh, mean_absolute_error,
+from kerafront.losses.classes import (CTC, BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy,
+                                      CategoricalFocalCrossentropy, CategoricalGeneralizedCrossEntropy,
+                                      CategoricalHinge, Circle, CosineSimilarity, Dice, Hinge, Huber, KLDivergence,
+                                      LogCosh, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError,
+                                      MeanSquaredLogarithmicError, Poisson, SparseCategoricalCrossentropy,
+                                      SquaredHinge, Tversky)
+from kerafront.losses.functions import (binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
+                                        categorical_focal_crossentropy, categorical_generalized_cross_entropy,
+                                        categorical_hinge, circle, cosine_similarity, ctc, dice, hinge, huber,
+                                        kl_divergence, log_cosh, mean_absolute_error,
                                         mean_absolute_percentage_error, mean_squared_error,
-                                        mean_squared_logarithmic_error, poisson, sparse_categorical_crossentropy)
+                                        mean_squared_logarithmic_error, poisson, sparse_categorical_crossentropy,
+                                        squared_hinge, tversky)
 from kerafront.losses.loss import Loss, LossFunctionWrapper, reduce_weighted_values
 from kerafront.losses.validation import validate_targets
 from kerafront.saving import serialization as _serialization
@@ -31,7 +36,8 @@ logcosh = log_cosh
 CLASSES = {cls.__name__: cls for cls in (
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError, Huber, LogCosh,
     BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, KLDivergence, Poisson, Hinge,
-    CosineSimilarity, LossFunctionWrapper)}
+    CosineSimilarity, SquaredHinge, CategoricalHinge, BinaryFocalCrossentropy, CategoricalFocalCrossentropy,
+    CategoricalGeneralizedCrossEntropy, Dice, Tversky, Circle, CTC, LossFunctionWrapper)}
 
 # Every string ``get`` accepts, mapped to the class it instantiates.
 NAMES = {
@@ -49,6 +55,11 @@ NAMES = {
     "kl_divergence": KLDivergence, "kld": KLDivergence, "KLD": KLDivergence,
     "kullback_leibler_divergence": KLDivergence,
     "poisson": Poisson, "hinge": Hinge, "cosine_similarity": CosineSimilarity,
+    "squared_hinge": SquaredHinge, "categorical_hinge": CategoricalHinge,
+    "binary_focal_crossentropy": BinaryFocalCrossentropy,
+    "categorical_focal_crossentropy": CategoricalFocalCrossentropy,
+    "categorical_generalized_cross_entropy": CategoricalGeneralizedCrossEntropy, "dice": Dice, "tversky": Tversky,
+    "circle": Circle, "ctc": CTC,
 }
 
 

@@ -156,22 +156,30 @@ class Loss(_lookup.Configurable):
     Args:
         reduction: see the module docstring; default ``"sum_over_batch_size"``.
         name: the loss's name (defaults to the snake-case class name).
+        dtype: the float dtype the loss computes in; ``None`` (default) computes in ``y_pred``'s float
+            dtype (floatx for other inputs). Not part of ``get_config``, as in Keras.
 
     ``loss(y_true, y_pred, sample_weight=None)`` returns a scalar tensor (or the per-sample
     values for ``reduction="none"``). A subclass may define ``compute_mask(y_true, y_pred)``
     returning a boolean tensor shaped like the per-sample values (entries to ignore are False).
     """
 
-    def __init__(self, reduction="sum_over_batch_size", name=None):
+    def __init__(self, reduction="sum_over_batch_size", name=None, dtype=None):
         self.reduction = standardize_reduction(reduction)
         self.name = name or _snake_case(type(self).__name__)
+        if dtype is not None and not _dtypes.is_float(_dtypes.standardize_dtype(dtype)):
+            raise ValueError(f"{type(self).__name__}: dtype must be a float dtype, got {dtype!r}.")
+        self.dtype = None if dtype is None else _dtypes.standardize_dtype(dtype)
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         in_mask = _masking.get_mask(y_pred)   # a model's output mask (e.g. padded time steps)
-        y_pred = float_tensor(y_pred)
+        y_pred = float_tensor(y_pred, self.dtype)
         y_true = as_tensor(y_true)
         values = self.call(y_true, y_pred)
         mask = self.compute_mask(y_true, y_pred)
+        value_mask = _masking.get_mask(values)   # a loss function's own mask (``circle`` keeps its positive rows)
+        if value_mask is not None:
+            mask = value_mask if mask is None else ops.logical_and(mask, value_mask)
         if in_mask is not None:
             in_mask = align_mask(self.name, values, in_mask)
             mask = in_mask if mask is None else ops.logical_and(mask, in_mask)
@@ -199,8 +207,8 @@ class LossFunctionWrapper(Loss):
 
     cast_targets = True
 
-    def __init__(self, fn, reduction="sum_over_batch_size", name=None, **kwargs):
-        super().__init__(reduction=reduction, name=name or getattr(fn, "__name__", None))
+    def __init__(self, fn, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
+        super().__init__(reduction=reduction, name=name or getattr(fn, "__name__", None), dtype=dtype)
         self.fn = fn
         self._fn_kwargs = kwargs
 

@@ -15,20 +15,44 @@ A metric obtained from a string is named by that string (``metrics=["mse"]`` log
 
 from kerafront._lookup import Catalog
 from kerafront.losses import functions as _loss_functions
+from kerafront.losses.loss import _snake_case
 from kerafront.metrics import accuracy_metrics as _accuracy
 from kerafront.metrics.accuracy_metrics import (
     Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, SparseTopKCategoricalAccuracy,
     TopKCategoricalAccuracy, accuracy, binary_accuracy, categorical_accuracy, in_top_k, sparse_categorical_accuracy,
     sparse_top_k_categorical_accuracy, top_k_categorical_accuracy)
+from kerafront.metrics import at_thresholds as _at_thresholds
+from kerafront.metrics import iou as _iou
+from kerafront.metrics import loss_like as _loss_like
+from kerafront.metrics import scores as _scores
+from kerafront.metrics.at_thresholds import *  # noqa: F403 (names listed in its __all__)
 from kerafront.metrics.confusion import AUC, Precision, Recall
+from kerafront.metrics.iou import *  # noqa: F403
+from kerafront.metrics.loss_like import *  # noqa: F403
 from kerafront.metrics.metric import Metric
 from kerafront.metrics.reduction import Mean, MeanMetricWrapper, Sum
 from kerafront.metrics.regression import MeanAbsoluteError, MeanSquaredError, RootMeanSquaredError
+from kerafront.metrics.scores import *  # noqa: F403
+
+_MORE_CLASSES = [getattr(module, name) for module in (_at_thresholds, _iou, _loss_like, _scores)
+                 for name in module.__all__ if name[0].isupper()]
 
 CLASSES = {cls.__name__: cls for cls in (
     Mean, Sum, MeanMetricWrapper, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
     TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, MeanAbsoluteError, MeanSquaredError,
-    RootMeanSquaredError, Precision, Recall, AUC)}
+    RootMeanSquaredError, Precision, Recall, AUC, *_MORE_CLASSES)}
+
+# Function forms Keras exports from ``keras.metrics`` (the loss functions, plus metric-only ones).
+FUNCTIONS = {
+    **{name: getattr(_loss_functions, name) for name in (
+        "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy", "hinge", "huber",
+        "kl_divergence", "log_cosh", "mean_absolute_error", "mean_absolute_percentage_error",
+        "mean_squared_error", "mean_squared_logarithmic_error", "poisson")},
+    **{name: getattr(_loss_like, name) for name in (
+        "binary_focal_crossentropy", "categorical_focal_crossentropy", "categorical_hinge", "squared_hinge",
+        "pearson_correlation", "concordance_correlation")},
+}
+globals().update(FUNCTIONS)
 
 # Strings naming a metric class (instantiated with ``name=<the string>``).
 _CLASS_NAMES = {
@@ -42,6 +66,10 @@ _CLASS_NAMES = {
     "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError, "mean_absolute_error": MeanAbsoluteError,
     "rmse": RootMeanSquaredError, "root_mean_squared_error": RootMeanSquaredError,
     "precision": Precision, "recall": Recall, "auc": AUC, "AUC": AUC,
+    # Keras also accepts each class's snake-case name ("true_positives", "f1_score", "r2_score", ...);
+    # classes with required arguments (IoU's num_classes, ...) still need them.
+    **{_snake_case(cls.__name__): cls for cls in _MORE_CLASSES},
+    "logcosh": _loss_like.LogCoshError, "bce": _loss_like.BinaryCrossentropy, "BCE": _loss_like.BinaryCrossentropy,
 }
 
 # Strings naming a per-sample function (wrapped in ``MeanMetricWrapper``): loss-like metrics.
@@ -51,6 +79,7 @@ _FUNCTION_NAMES = {
     "kld": _loss_functions.kl_divergence, "KLD": _loss_functions.kl_divergence,
     **{name: getattr(_loss_functions, name) for name in _loss_functions.__all__
        if name not in ("mean_squared_error", "mean_absolute_error", "cosine_similarity")},
+    **{name: fn for name, fn in FUNCTIONS.items() if name not in _CLASS_NAMES},
 }
 # (cosine_similarity is left out: the loss is the *negative* similarity, Keras's metric the positive.)
 
@@ -64,6 +93,7 @@ def functions_by_name():
     """Every per-sample metric function by name (for ``MeanMetricWrapper.from_config``)."""
     names = {name: getattr(_accuracy, name) for name in _accuracy.__all__ if name.endswith("accuracy")}
     names.update({name: getattr(_loss_functions, name) for name in _loss_functions.__all__})
+    names.update(FUNCTIONS)
     return names
 
 
@@ -130,4 +160,4 @@ def get(identifier, loss=None, output_shape=None, y_true_shape=None):
 
 
 __all__ = ["Metric", "get", "serialize", "deserialize", *CLASSES,
-           *(name for name in _accuracy.__all__ if name not in CLASSES)]
+           *(name for name in _accuracy.__all__ if name not in CLASSES), *FUNCTIONS]

@@ -129,6 +129,8 @@ class CompileMetrics(metrics_module.Metric):
                     continue
                 for identifier in output_spec if isinstance(output_spec, (list, tuple)) else [output_spec]:
                     metric = metrics_module.get(identifier, loss=losses[index], output_shape=y_pred_shapes[index])
+                    if hasattr(metric, "build_from_output_shape"):   # per-class state (F1Score, R2Score)
+                        metric.build_from_output_shape(y_pred_shapes[index])
                     prefix = f"{names[index]}_" if num_outputs > 1 else ""
                     name = f"{prefix}{metric.name}"
                     if weighted and name in taken:

@@ -148,6 +148,12 @@ def divide(x1, x2):
     """True division; two integer operands give floatx."""
 
 
+@primitive("elementwise")
+def arctan2(x1, x2):
+    """Angle of the point ``(x2, x1)`` in ``[-pi, pi]``, with C's signed-zero and infinity rules; integer operands
+    give floatx. Gradients ``x2 / (x1**2 + x2**2)`` and ``-x1 / (x1**2 + x2**2)`` (no rule at the origin)."""
+
+
 @primitive("elementwise", differentiable=False)
 def floor_divide(x1, x2):
     """``floor(x1 / x2)``; integer results follow Python's signs (-7 // 2 == -4)."""
@@ -692,6 +698,16 @@ KINK_RULES = {
     "argsort": "ties keep their input order (stable)",
     "top_k": "ties: the lower index comes first; each value's gradient goes to the position it came from",
     "where": "the gradient goes to x1 where condition is True and to x2 elsewhere, even where x1 == x2",
+    "hard_swish": "hard_silu's: 0 at x == -3, 1 at x == 3",
+    "celu": "1 at x == 0 (both pieces have slope 1 there)",
+    "hard_tanh": "1 at x == -1 and at x == 1 (clip's rule: the bounds are inside the linear piece)",
+    "hard_shrink": "0 at |x| == threshold (the value there is 0)",
+    "soft_shrink": "0 at |x| == threshold (the value there is 0)",
+    "threshold": "0 at x == threshold (the value there is default_value)",
+    "sparse_plus": "0 at x == -1 and 1 at x == 1 (both pieces agree: it is continuously differentiable)",
+    "sparse_sigmoid": "1/2 at x == -1 and at x == 1 (clip's rule on x + 1), 0 strictly outside",
+    "sparsemax": "an entry equal to tau (value exactly 0) is outside the support and gets no gradient; tied "
+                 "entries are in or out of the support together, so the sort's tie order changes nothing",
 }
 
 # Where each op lives in a backend package (see "Module map" above): section -> module name.

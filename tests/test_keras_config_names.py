@@ -104,3 +104,14 @@ def test_flags_a_script_may_set():
     assert config.is_nnx_enabled() is False
     with pytest.warns(UserWarning, match="never deserializes code"):
         config.enable_unsafe_deserialization()
+
+
+def test_ops_nn_namespace_holds_keras_s_names():
+    ops = kerafront.ops
+    available = [name for name in ops.nn.KERAS_NAMES if hasattr(ops.nn, name)]
+    assert set(ops.nn.KERAS_NAMES) - set(available) == {"polar"}   # complex dtypes: not in kerafront
+    assert all(getattr(ops.nn, name) is getattr(ops, name) for name in available)
+    x = np.array([[-1.0, 0.5]], "float32")
+    np.testing.assert_allclose(ops.nn.hard_tanh(x), np.clip(x, -1, 1))
+    with pytest.raises(AttributeError, match="does not implement yet"):
+        ops.nn.polar

@@ -34,9 +34,9 @@ from kerafront_jax._control_flow import cond, scan, while_loop
 from kerafront_jax._creation import (arange, cast, convert_to_numpy, convert_to_tensor, dtype, eye, full,
                                      is_tensor, ones, shape, zeros)
 from kerafront_jax._device import default_device, device_scope, list_devices, name
-from kerafront_jax._elementwise import (abs, add, ceil, clip, cos, divide, erf, exp, expm1, floor, floor_divide,
-                                        log, log1p, maximum, minimum, mod, multiply, negative, power, round,
-                                        rsqrt, sigmoid, sign, sin, sqrt, square, subtract, tanh, where)
+from kerafront_jax._elementwise import (abs, add, arctan2, ceil, clip, cos, divide, erf, exp, expm1, floor,
+                                        floor_divide, log, log1p, maximum, minimum, mod, multiply, negative, power,
+                                        round, rsqrt, sigmoid, sign, sin, sqrt, square, subtract, tanh, where)
 from kerafront_jax._fused import dot_product_attention
 from kerafront_jax._linalg import einsum, matmul
 from kerafront_jax._nn import average_pool, conv, conv_transpose, max_pool

@@ -36,6 +36,7 @@ def _true_division_operands(x1, x2, op):
 
 
 divide = binary_op("divide", jnp.true_divide, _true_division_operands)
+arctan2 = binary_op("arctan2", jnp.arctan2, _true_division_operands)
 floor_divide = binary_op("floor_divide", jnp.floor_divide)
 mod = binary_op("mod", jnp.remainder)
 

@@ -37,9 +37,9 @@ from kerafront_numpy._control_flow import cond, scan, while_loop
 from kerafront_numpy._creation import (arange, cast, convert_to_numpy, convert_to_tensor, dtype, eye, full, is_tensor,
                                        ones, shape, zeros)
 from kerafront_numpy._device import default_device, device_scope, list_devices, name, prepare_for_training
-from kerafront_numpy._elementwise import (abs, add, ceil, clip, cos, divide, erf, exp, expm1, floor, floor_divide, log,
-                                          log1p, maximum, minimum, mod, multiply, negative, power, round, rsqrt,
-                                          sigmoid, sign, sin, sqrt, square, subtract, tanh, where)
+from kerafront_numpy._elementwise import (abs, add, arctan2, ceil, clip, cos, divide, erf, exp, expm1, floor,
+                                          floor_divide, log, log1p, maximum, minimum, mod, multiply, negative, power,
+                                          round, rsqrt, sigmoid, sign, sin, sqrt, square, subtract, tanh, where)
 from kerafront_numpy._fused import conv_bias, gru, lstm, relu
 from kerafront_numpy._linalg import einsum, matmul
 from kerafront_numpy._nn import average_pool, conv, conv_transpose, max_pool

@@ -50,6 +50,27 @@ def divide(x1, x2):
         raise broadcast_error("divide", x1, x2) from None
 
 
+def _arctan2_vjp(g, out, x1, x2):
+    x1, x2 = operands(x1, x2)
+    scale = quiet(np.divide, g, np.square(x1) + np.square(x2))
+    return (quiet(np.multiply, scale, x2) if needs_gradient(0) else None), (
+        quiet(np.multiply, -scale, x1) if needs_gradient(1) else None)
+
+
+@primitive(_arctan2_vjp)
+def arctan2(x1, x2):
+    """Angle of ``(x2, x1)`` in ``[-pi, pi]``; integer (or bool) operands give floatx."""
+    x1, x2 = operands(x1, x2)
+    dt = x1.dtype if type(x1) is ndarray else x2.dtype if type(x2) is ndarray else None
+    if dt is not None and dt.kind in "iub":
+        x1 = np.asarray(x1, dtype=floatx())
+        x2 = np.asarray(x2, dtype=floatx())
+    try:
+        return result_array(quiet(np.arctan2, x1, x2))
+    except ValueError:
+        raise broadcast_error("arctan2", x1, x2) from None
+
+
 floor_divide = primitive(None)(binary_forward(
     "floor_divide", np.floor_divide, "Python-sign floor division (-7 // 2 == -4); integer division by zero gives 0.",
     quiet_warnings=True))

@@ -41,7 +41,7 @@ from kerafront_tensorflow._control_flow import cond, scan, while_loop
 from kerafront_tensorflow._creation import (arange, cast, convert_to_numpy, convert_to_tensor, dtype, eye, full,
                                             is_tensor, ones, shape, zeros)
 from kerafront_tensorflow._device import default_device, device_scope, list_devices, name, variable_storage
-from kerafront_tensorflow._elementwise import (abs, add, ceil, clip, cos, divide, erf, exp, expm1, floor,
+from kerafront_tensorflow._elementwise import (abs, add, arctan2, ceil, clip, cos, divide, erf, exp, expm1, floor,
                                                floor_divide, log, log1p, maximum, minimum, mod, multiply, negative,
                                                power, round, rsqrt, sigmoid, sign, sin, sqrt, square, subtract, tanh,
                                                where)

@@ -51,6 +51,8 @@ subtract = binary_op("subtract", kernels.Sub, on_bool=_refuse_bool_subtract)
 multiply = binary_op("multiply", kernels.Mul, on_bool=kernels.LogicalAnd)
 divide = binary_op("divide", kernels.RealDiv, operands=_true_division_operands,
                    doc="True division; integer or bool operands are cast to floatx first.")
+arctan2 = binary_op("arctan2", lambda x, y: kernels.Atan2(y=x, x=y), operands=_true_division_operands,
+                    doc="``tf.math.atan2(x1, x2)``; integer or bool operands are cast to floatx first.")
 floor_divide = binary_op("floor_divide", _integer_safe(kernels.FloorDiv), operands=_integer_operands,
                          doc="``tf.math.floordiv``: rounds toward -inf for ints and floats, as Python's ``//``.")
 mod = binary_op("mod", _integer_safe(kernels.FloorMod), operands=_integer_operands,

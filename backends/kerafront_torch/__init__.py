@@ -36,9 +36,9 @@ from kerafront_torch._creation import (arange, cast, convert_to_numpy, convert_t
                                        is_tensor, ones, shape, zeros)
 from kerafront_torch._device import (default_device, device_scope, list_devices, name, prepare_for_training,
                                      variable_storage)
-from kerafront_torch._elementwise import (abs, add, ceil, clip, cos, divide, erf, exp, expm1, floor, floor_divide,
-                                          log, log1p, maximum, minimum, mod, multiply, negative, power, round,
-                                          rsqrt, sigmoid, sign, sin, sqrt, square, subtract, tanh, where)
+from kerafront_torch._elementwise import (abs, add, arctan2, ceil, clip, cos, divide, erf, exp, expm1, floor,
+                                          floor_divide, log, log1p, maximum, minimum, mod, multiply, negative, power,
+                                          round, rsqrt, sigmoid, sign, sin, sqrt, square, subtract, tanh, where)
 from kerafront_torch._fused import (binary_crossentropy, categorical_crossentropy, conv_bias, dot_product_attention,
                                     gelu, gru, layer_normalization, log_softmax, logsumexp, lstm, moments, relu, silu,
                                     softmax, softplus, sparse_categorical_crossentropy)

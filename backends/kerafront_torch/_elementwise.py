@@ -47,6 +47,14 @@ def divide(x1, x2):
         raise broadcast_error("divide", error, x1, x2) from None
 
 
+def arctan2(x1, x2):
+    """``torch.atan2``; integer operands give floatx."""
+    try:
+        return torch.atan2(*binary_tensors(*_float_pair(x1, x2)))
+    except RuntimeError as error:
+        raise broadcast_error("arctan2", error, x1, x2) from None
+
+
 floor_divide = binary_op("floor_divide", operator.floordiv)
 mod = binary_op("mod", operator.mod)
 

@@ -280,3 +280,60 @@ add("conv_bias", "3d_same_stride2_cf", T(g.normal((1, 2, 4, 5, 3))), T(g.normal(
     dtype="float32", expect=_conv_bias, tol="linalg")
 add("depthwise_conv", "3d_multiplier2", T(g.normal((1, 4, 3, 4, 2))), T(g.normal((2, 2, 2, 2, 2), scale=0.5)),
     dtype="float32", expect=_depthwise, tol="linalg")
+
+
+# Keras 3's further activations. sparsemax's reference finds tau by bisection (sum(max(x - tau, 0)) == 1),
+# independently of the sort-based composite.
+def _celu(x, alpha=1.0):
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0) / alpha))
+
+
+def _sparsemax(x, axis=-1):
+    x = np.moveaxis(x.astype(np.float64), axis, -1)
+    low, high = x.min(axis=-1, keepdims=True) - 1.0, x.max(axis=-1, keepdims=True)
+    for _ in range(200):
+        tau = (low + high) / 2
+        too_low = np.maximum(x - tau, 0).sum(axis=-1, keepdims=True) > 1
+        low, high = np.where(too_low, tau, low), np.where(too_low, high, tau)
+    return np.moveaxis(np.maximum(x - (low + high) / 2, 0), -1, axis)
+
+
+MORE_ACTIVATIONS = {  # name -> (NumPy reference, kink points to keep inputs away from)
+    "hard_swish": (lambda x: x * np.clip(x + 3, 0, 6) / 6, (-3.0, 3.0)),
+    "celu": (_celu, (0.0,)),
+    "hard_tanh": (lambda x: np.clip(x, -1, 1), (-1.0, 1.0)),
+    "hard_shrink": (lambda x: np.where(np.abs(x) > 0.5, x, 0.0), (-0.5, 0.5)),
+    "soft_shrink": (lambda x: np.sign(x) * np.maximum(np.abs(x) - 0.5, 0.0), (-0.5, 0.5)),
+    "tanh_shrink": (lambda x: x - np.tanh(x.astype(np.float64)), ()),
+    "squareplus": (lambda x: (x + np.sqrt(x.astype(np.float64) ** 2 + 4)) / 2, ()),
+    "sparse_plus": (lambda x: np.where(x <= -1, 0.0, np.where(x < 1, (x + 1.0) ** 2 / 4, x)), (-1.0, 1.0)),
+    "sparse_sigmoid": (lambda x: np.clip((x + 1.0) / 2, 0, 1), (-1.0, 1.0)),
+}
+for op, (ref, kinks) in MORE_ACTIVATIONS.items():
+    add(op, "f32_2x5", T(g.away((2, 5), points=kinks, low=-4, high=4)), dtype="float32", expect=ref)
+    add(op, "f32_0d", T(g.away((), points=kinks)), dtype="float32", expect=ref)
+    add(op, "f32_empty", T(np.zeros((0, 2), "float32")), dtype="float32", expect=ref, grad=False)
+    add(op, "f16", T(g.away((4,), points=kinks, dtype="float16")), dtype="float16", expect=ref, tol="loose")
+add("celu", "alpha", T(g.away((6,))), kwargs={"alpha": 0.5}, dtype="float32", expect=_celu)
+add("hard_shrink", "threshold", T(g.away((6,), points=(-1.0, 1.0))), kwargs={"threshold": 1.0}, dtype="float32",
+    expect=lambda x, threshold: np.where(np.abs(x) > threshold, x, 0.0))
+add("soft_shrink", "threshold", T(g.away((6,), points=(-1.0, 1.0))), kwargs={"threshold": 1.0}, dtype="float32",
+    expect=lambda x, threshold: np.sign(x) * np.maximum(np.abs(x) - threshold, 0.0))
+add("squareplus", "b1", T(g.normal((2, 3))), kwargs={"b": 1.0}, dtype="float32",
+    expect=lambda x, b: (x + np.sqrt(x.astype(np.float64) ** 2 + b)) / 2)
+add("threshold", "f32", T(g.away((2, 5), points=(0.5,))), 0.5, -2.0, dtype="float32",
+    expect=lambda x, t, v: np.where(x > t, x, v))
+add("threshold", "f16", T(g.away((4,), points=(0.5,), dtype="float16")), 0.5, 0.0, dtype="float16",
+    expect=lambda x, t, v: np.where(x > t, x, v), tol="loose")
+add("glu", "last_axis", T(g.normal((2, 6))), dtype="float32",
+    expect=lambda x: x[..., :3] * _sigmoid(x[..., 3:]))
+add("glu", "axis0", T(g.normal((4, 3))), kwargs={"axis": 0}, dtype="float32",
+    expect=lambda x, axis: x[:2] * _sigmoid(x[2:]))
+add("glu", "f16", T(g.normal((3, 2), "float16")), dtype="float16",
+    expect=lambda x: x[..., :1] * _sigmoid(x[..., 1:]), tol="loose")
+add("sparsemax", "rows", T(np.array([[0.5, 0.4, -1.0], [0.1, 0.2, 0.3], [2.0, -1.0, 0.25]], "float32")),
+    dtype="float32", expect=_sparsemax)
+add("sparsemax", "random_2x5", T(g.distinct((2, 5), spacing=0.3)), dtype="float32", expect=_sparsemax)
+add("sparsemax", "axis0", T(g.distinct((4, 3), spacing=0.3)), kwargs={"axis": 0}, dtype="float32",
+    expect=_sparsemax)
+add("sparsemax", "size1_axis", T(g.normal((3, 1))), dtype="float32", expect=_sparsemax)

@@ -319,3 +319,35 @@ kink("clip_by_global_norm_factor", "at_clip_norm", T(np.float32(4.0)), 2.0,
      expect=lambda s, c: np.float64(min(1.0, c / np.sqrt(s))), grad=lambda g, s, c: [-g * c / (2 * s ** 1.5)],
      rule="maximum's rule: at global_norm == clip_norm the tie goes to global_norm, so the gradient is "
           "that of clip_norm / global_norm, -clip_norm / (2 * norms_squared_sum ** 1.5)")
+
+# ----------------------------------------------------------------------------------------------
+# Keras 3's further activations (ops/nn.py)
+
+kink("hard_swish", "at_minus3_and_3", at_hard_kinks, expect=lambda x: x * _hard_sigmoid(x),
+     grad=lambda g, x: [g * (_hard_sigmoid(x) + x * _hard_sigmoid_slope(x))])
+kink("celu", "at_0", at_0, expect=lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))),
+     grad=lambda g, x: [g * np.where(x > 0, 1.0, np.exp(np.minimum(x, 0)))])
+kink("celu", "at_0_alpha", at_0, kwargs={"alpha": 0.5},
+     expect=lambda x, alpha: np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0) / alpha)),
+     grad=lambda g, x, alpha: [g * np.where(x > 0, 1.0, np.exp(np.minimum(x, 0) / alpha))])
+at_unit_kinks = T(f32([-2.0, -1.0, 0.0, 1.0, 2.0]))
+kink("hard_tanh", "at_minus1_and_1", at_unit_kinks, expect=lambda x: np.clip(x, -1, 1),
+     grad=lambda g, x: [g * (np.abs(x) <= 1)])
+kink("sparse_sigmoid", "at_minus1_and_1", at_unit_kinks, expect=lambda x: np.clip((x + 1) / 2, 0, 1),
+     grad=lambda g, x: [g * 0.5 * (np.abs(x) <= 1)])
+kink("sparse_plus", "at_minus1_and_1", at_unit_kinks,
+     expect=lambda x: np.where(x <= -1, 0.0, np.where(x < 1, (x + 1) ** 2 / 4, x)),
+     grad=lambda g, x: [g * np.where(x <= -1, 0.0, np.where(x < 1, (x + 1) / 2, 1.0))])
+at_half_kinks = T(f32([-1.0, -0.5, 0.0, 0.5, 1.0]))
+kink("hard_shrink", "at_threshold", at_half_kinks, expect=lambda x: np.where(np.abs(x) > 0.5, x, 0.0),
+     grad=lambda g, x: [g * (np.abs(x) > 0.5)])
+kink("soft_shrink", "at_threshold", at_half_kinks,
+     expect=lambda x: np.sign(x) * np.maximum(np.abs(x) - 0.5, 0.0), grad=lambda g, x: [g * (np.abs(x) > 0.5)])
+kink("threshold", "at_threshold", at_half_kinks, 0.5, -3.0, expect=lambda x, t, v: np.where(x > t, x, v),
+     grad=lambda g, x, t, v: [g * (x > t)])
+# Ties: 1 and 1 share the support (value 1/2 each); -1 is outside. Jacobian on the support: I - 1/k.
+kink("sparsemax", "ties", T(f32([1.0, 1.0, -1.0])), expect=lambda x: np.array([0.5, 0.5, 0.0]),
+     grad=lambda g, x: [np.where(np.arange(3) < 2, g - (g[0] + g[1]) / 2, 0.0)])
+# 0 equals tau exactly: its value is 0 and it gets no gradient; the support {1} alone has Jacobian 1 - 1 = 0.
+kink("sparsemax", "entry_at_tau", T(f32([1.0, 0.0, -1.0])), expect=lambda x: np.array([1.0, 0.0, 0.0]),
+     grad=lambda g, x: [np.zeros(3)])

@@ -1,10 +1,14 @@
 """Keras-style layers, written once over ``kerafront.ops`` (the contract: ``kerafront.layers.layer``)."""
 
+from kerafront.layers.adaptive_pooling import (AdaptiveAveragePooling1D, AdaptiveAveragePooling2D,
+                                               AdaptiveAveragePooling3D, AdaptiveMaxPooling1D, AdaptiveMaxPooling2D,
+                                               AdaptiveMaxPooling3D)
 from kerafront.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from kerafront.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
+from kerafront.layers.attention.group_query_attention import GroupQueryAttention
 from kerafront.layers.convolutional import Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose
 from kerafront.layers.core import Activation, Dense, Embedding, Identity
-from kerafront.layers.depthwise import DepthwiseConv2D, SeparableConv2D
+from kerafront.layers.depthwise import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
 from kerafront.layers.einsum_dense import EinsumDense
 from kerafront.layers.input_layer import Input, InputLayer
 from kerafront.layers.input_spec import InputSpec
@@ -16,6 +20,7 @@ from kerafront.layers.merging import add, average, concatenate, dot, maximum, mi
 from kerafront.layers.normalization import BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization
 from kerafront.layers.preprocessing.category_encoding import CategoryEncoding
 from kerafront.layers.preprocessing.discretization import Discretization
+from kerafront.layers.preprocessing.hashed_crossing import HashedCrossing
 from kerafront.layers.preprocessing.hashing import Hashing
 from kerafront.layers.preprocessing.image.center_crop import CenterCrop
 from kerafront.layers.preprocessing.image.random_brightness import RandomBrightness
@@ -39,9 +44,13 @@ from kerafront.layers.regularization import (ActivityRegularization, AlphaDropou
 from kerafront.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, Flatten, Permute, RepeatVector, Reshape,
                                         UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D,
                                         ZeroPadding3D)
+from kerafront.layers.reversible_embedding import ReversibleEmbedding
+from kerafront.layers.rms_normalization import RMSNormalization
+from kerafront.layers.spectral_normalization import SpectralNormalization
 from kerafront.layers.rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
                                   StackedRNNCells, TimeDistributed)
 from kerafront.layers.symbolic import KerasTensor
+from kerafront.layers.wrappers import Pipeline, Wrapper
 
 __all__ = [
     "Layer", "InputSpec", "InputLayer", "KerasTensor", "Dense", "Activation", "Embedding", "Lambda",
@@ -68,6 +77,26 @@ __all__ = [
     "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast", "RandomBrightness",
     "RandomCrop",
 ]
+
+__all__ += ["DepthwiseConv1D", "SeparableConv1D", "RMSNormalization", "AdaptiveAveragePooling1D",
+            "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D",
+            "AdaptiveMaxPooling3D", "ReversibleEmbedding", "Wrapper", "Pipeline",
+            "SpectralNormalization", "GroupQueryAttention", "HashedCrossing"]
+
+# Keras's second spellings of the same classes (``keras.layers.MaxPool2D is keras.layers.MaxPooling2D``).
+AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
+MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
+GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2D
+GlobalAvgPool3D = GlobalAveragePooling3D
+GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D = GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D
+Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
+Convolution1DTranspose, Convolution2DTranspose = Conv1DTranspose, Conv2DTranspose
+Convolution3DTranspose = Conv3DTranspose
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
+__all__ += ["AvgPool1D", "AvgPool2D", "AvgPool3D", "MaxPool1D", "MaxPool2D", "MaxPool3D", "GlobalAvgPool1D",
+            "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D",
+            "Convolution1D", "Convolution2D", "Convolution3D", "Convolution1DTranspose", "Convolution2DTranspose",
+            "Convolution3DTranspose", "SeparableConvolution1D", "SeparableConvolution2D"]
 
 __all__ += ["serialize", "deserialize"]
 

@@ -18,8 +18,23 @@ from kerafront.ops._primitives import *  # noqa: F401,F403
 from kerafront.ops.math import *  # noqa: F401,F403
 from kerafront.ops.nn import *  # noqa: F401,F403
 from kerafront.ops.rnn import *  # noqa: F401,F403
+from kerafront.ops.normalization_ops import *  # noqa: F401,F403
 from kerafront.ops import math as _math, nn as _nn, rnn as _rnn
+from kerafront.ops import normalization_ops as _normalization_ops
+from kerafront.ops.numeric import *  # noqa: F401,F403
+from kerafront.ops.statistics import *  # noqa: F401,F403
+from kerafront.ops.bitwise import *  # noqa: F401,F403
+from kerafront.ops import bitwise as _bitwise, numeric as _numeric, statistics as _statistics
+from kerafront.ops.ctc import *  # noqa: F401,F403
+from kerafront.ops import ctc as _ctc
+from kerafront.ops.arrays import *  # noqa: F401,F403
+from kerafront.ops import arrays as _arrays
 from kerafront.ops import image  # keras.ops.image: resize, crop_images, pad_images, color conversions
+from kerafront.ops import linalg, numpy  # keras.ops.linalg, keras.ops.numpy: namespaces of the names above
 
 PRIMITIVE_NAMES = tuple(_primitive_table)
-COMPOSITE_NAMES = tuple(_math.__all__) + tuple(_nn.__all__) + tuple(_rnn.__all__)
+COMPOSITE_NAMES = (tuple(_math.__all__) + tuple(_nn.__all__) + tuple(_rnn.__all__)
+                   + tuple(_normalization_ops.__all__)
+                   + tuple(_numeric.__all__) + tuple(_statistics.__all__) + tuple(_bitwise.__all__)
+                   + tuple(_ctc.__all__)
+                   + tuple(_arrays.__all__))

@@ -11,17 +11,19 @@ import math
 from kerafront import config
 from kerafront.dtypes import result_type
 from kerafront.ops._dispatch import composite
-from kerafront.ops._primitives import (abs, add, cast, clip, conv, cumsum, divide, dtype as dtype_of, einsum, erf, exp,
-                                       expand_dims, expm1, greater, greater_equal, isfinite, log, log1p, logical_and,
-                                       max, maximum, minimum, multiply, negative, not_equal, ones, power,
-                                       random_uniform, repeat, reshape, shape as shape_of, sigmoid, squeeze,
-                                       stop_gradient, subtract, sum, take_along_axis, tanh, where)
+from kerafront.ops._primitives import (abs, add, arange, cast, clip, conv, cumsum, divide, dtype as dtype_of, einsum,
+                                       erf, exp, expand_dims, expm1, greater, greater_equal, isfinite, less, log, log1p,
+                                       logical_and, max, maximum, minimum, multiply, negative, not_equal, ones, power,
+                                       random_uniform, repeat, reshape, shape as shape_of, sigmoid, sort, split,
+                                       sqrt, squeeze, stop_gradient, subtract, sum, take_along_axis, tanh, where)
 from kerafront.spec_rules import attention_groups
 
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "softplus", "softsign",
            "hard_sigmoid", "hard_silu", "log_sigmoid", "softmax", "log_softmax",
            "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
-           "conv_bias", "depthwise_conv", "separable_conv", "dropout_mask", "dot_product_attention"]
+           "conv_bias", "depthwise_conv", "separable_conv", "dropout_mask", "dot_product_attention",
+           "hard_swish", "celu", "glu", "hard_tanh", "hard_shrink", "soft_shrink", "tanh_shrink", "threshold",
+           "squareplus", "sparse_plus", "sparse_sigmoid", "sparsemax"]
 
 _SELU_ALPHA = 1.6732632423543772
 _SELU_SCALE = 1.0507009873554805
@@ -266,3 +268,118 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
         logits = where(keep, logits, -0.7 * _LARGEST[logits_dtype])
     probabilities = cast(softmax(logits, axis=-1), dtype)
     return einsum("bnts,bsnh->btnh", probabilities, value)
+
+
+# Keras 3's further activations (``keras.ops.celu`` ... ``keras.ops.sparsemax``): values as Keras computes
+# them (sparsemax excepted: see its docstring); the gradient at each kink is stated in ``spec.KINK_RULES``.
+
+hard_swish = hard_silu
+
+
+@composite
+def celu(x, alpha=1.0):
+    """``x`` for ``x > 0`` else ``alpha * (exp(x / alpha) - 1)``; continuously differentiable (slope 1 at 0)."""
+    return where(greater(x, 0), x, multiply(expm1(divide(minimum(x, 0), alpha)), alpha))
+
+
+@composite
+def glu(x, axis=-1):
+    """Gated linear unit: ``a * sigmoid(b)`` where ``a, b`` are the two halves of ``x`` along ``axis``
+    (its size must be even; the result has half of it)."""
+    size = tuple(shape_of(x))[axis]
+    if isinstance(size, int) and size % 2:
+        raise ValueError(f"glu: x must have an even size along axis {axis} (it is split in two halves), got "
+                         f"shape {tuple(shape_of(x))}.")
+    a, b = split(x, 2, axis=axis)
+    return multiply(a, sigmoid(b))
+
+
+@composite
+def hard_tanh(x):
+    """``clip(x, -1, 1)``; the gradient is 1 on the closed interval, bounds included (``clip``'s rule)."""
+    return clip(x, -1.0, 1.0)
+
+
+@composite
+def hard_shrink(x, threshold=0.5):
+    """``x`` where ``|x| > threshold``, else 0."""
+    return where(greater(abs(x), threshold), x, 0.0)
+
+
+@composite
+def soft_shrink(x, threshold=0.5):
+    """``x - threshold`` above ``threshold``, ``x + threshold`` below ``-threshold``, else 0."""
+    return where(greater(x, threshold), subtract(x, threshold),
+                 where(less(x, -threshold), add(x, threshold), 0.0))
+
+
+@composite
+def tanh_shrink(x):
+    """``x - tanh(x)``."""
+    return subtract(x, tanh(x))
+
+
+@composite
+def threshold(x, threshold, default_value):
+    """``x`` where ``x > threshold``, else ``default_value`` (both required, as in Keras)."""
+    return where(greater(x, threshold), x, default_value)
+
+
+@composite
+def squareplus(x, b=4):
+    """``(x + sqrt(x**2 + b)) / 2``: a smooth ReLU (``b = 0`` gives ``relu``)."""
+    return divide(add(x, sqrt(add(multiply(x, x), b))), 2.0)
+
+
+@composite
+def sparse_plus(x):
+    """0 for ``x <= -1``, ``(x + 1)**2 / 4`` for ``-1 < x < 1``, ``x`` for ``x >= 1``; continuously differentiable."""
+    return where(greater(x, -1.0), where(less(x, 1.0), multiply(power(add(x, 1.0), 2), 0.25), x), 0.0)
+
+
+@composite
+def sparse_sigmoid(x):
+    """``clip((x + 1) / 2, 0, 1)``, computed as ``0.5 * clip(x + 1, 0, 2)`` (``jax.nn.sparse_sigmoid``'s form)."""
+    return multiply(clip(add(x, 1.0), 0.0, 2.0), 0.5)
+
+
+@composite
+def sparsemax(x, axis=-1):
+    """Sparsemax (Martins and Astudillo, 2016): the Euclidean projection of ``x`` onto the probability simplex
+    along ``axis``, ``max(x - tau, 0)`` with ``tau`` chosen so that the result sums to 1; many entries are
+    exactly 0. Keras 3.15.1 sums the cumulative sums over the support instead of taking the last one, so its
+    rows do not sum to 1 once two or more entries are kept; kerafront computes the projection.
+    """
+    x_shape = tuple(shape_of(x))
+    size = x_shape[axis]
+    if not isinstance(size, int):
+        raise ValueError(f"sparsemax: the size of axis {axis} must be known, got shape {x_shape}.")
+    descending = negative(sort(negative(x), axis=axis))
+    ranks = reshape(arange(1, size + 1, dtype=dtype_of(x)),
+                    tuple(-1 if i == axis % len(x_shape) else 1 for i in range(len(x_shape))))
+    support = greater(multiply(ranks, descending), subtract(cumsum(descending, axis=axis), 1.0))
+    kept = sum(cast(support, dtype_of(x)), axis=axis, keepdims=True)
+    tau = divide(subtract(sum(where(support, descending, 0.0), axis=axis, keepdims=True), 1.0), kept)
+    return relu(subtract(x, tau))
+
+
+# ``keras.ops.nn`` also lists ops that kerafront defines in other modules (primitives such as ``conv``,
+# ``max_pool``; ``ctc_loss``, ``rms_normalization``...): reading one here returns ``kerafront.ops``'s.
+KERAS_NAMES = (
+    "adaptive_average_pool", "adaptive_max_pool", "average_pool", "batch_normalization", "binary_crossentropy",
+    "categorical_crossentropy", "celu", "conv", "conv_transpose", "ctc_decode", "ctc_loss", "depth_to_space",
+    "depthwise_conv", "dot_product_attention", "elu", "fold", "gelu", "glu", "hard_shrink", "hard_sigmoid",
+    "hard_silu", "hard_swish", "hard_tanh", "layer_normalization", "leaky_relu", "log_sigmoid", "log_softmax",
+    "max_pool", "moments", "multi_hot", "normalize", "one_hot", "polar", "psnr", "relu", "relu6",
+    "rms_normalization", "selu", "separable_conv", "sigmoid", "silu", "soft_shrink", "softmax", "softplus",
+    "softsign", "space_to_depth", "sparse_categorical_crossentropy", "sparse_plus", "sparse_sigmoid", "sparsemax",
+    "squareplus", "swish", "tanh_shrink", "threshold", "unfold",
+)
+
+
+def __getattr__(name):
+    import kerafront.ops as ops
+    if name in KERAS_NAMES and name in vars(ops):
+        return vars(ops)[name]
+    raise AttributeError(f"module 'kerafront.ops.nn' has no attribute {name!r}"
+                         + (" (a Keras name kerafront does not implement yet)" if name in KERAS_NAMES else ""))

@@ -7,7 +7,7 @@ A family module defines ``CASES``, a list of ``LayerCase`` rows; ``family_cases(
 import dataclasses
 import importlib
 
-FAMILIES = ("activations", "misc", "spatial", "image", "augmentation", "preprocessing")
+FAMILIES = ("activations", "misc", "spatial", "image", "augmentation", "preprocessing", "more")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -39,6 +39,12 @@ def divide(x1, x2):
 
 
 @rule
+def arctan2(x1, x2):
+    out = broadcast("arctan2", [shape_of(x1, "arctan2"), shape_of(x2, "arctan2")])
+    return KerasTensor(out, float_of(promote(x1, x2)))
+
+
+@rule
 def clip(x, x_min, x_max):
     out = broadcast("clip", [shape_of(x, "clip"), shape_of(x_min, "clip"), shape_of(x_max, "clip")])
     return KerasTensor(out, promote(x, x_min, x_max))

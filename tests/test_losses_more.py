@@ -159,7 +159,14 @@ def test_ctc_ops_match_keras():
         np.testing.assert_allclose(_np(ours), np.asarray(theirs), rtol=1e-5)
     lengths = np.array([5, 3, 4], "int32")
     # Keras's beam search on JAX compiles for tens of seconds; its NumPy backend's function is the same algorithm.
-    from keras.src.backend.numpy import nn as keras_numpy_nn
+    # Importing that package rebinds ``keras.src.backend.numpy`` (the active backend's numpy ops, which every
+    # ``keras.ops`` call reads) to the NumPy backend; the binding is put back at once.
+    import keras.src.backend as keras_backend
+    active_numpy = keras_backend.numpy
+    try:
+        from keras.src.backend.numpy import nn as keras_numpy_nn
+    finally:
+        keras_backend.numpy = active_numpy
     for kwargs in ({}, {"merge_repeated": False}, {"mask_index": 4},
                    {"strategy": "beam_search", "beam_width": 3, "top_paths": 2},
                    {"strategy": "beam_search", "beam_width": 5, "top_paths": 3, "mask_index": 2}):

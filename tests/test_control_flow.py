@@ -260,3 +260,19 @@ def test_values_match_keras(tmp_path):
     assert sorted(ours) == sorted(theirs)
     for name, value in ours.items():
         np.testing.assert_allclose(_numpy(value), theirs[name], rtol=1e-5, atol=1e-6, err_msg=name)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_gradient_reaches_each_element_of_a_1d_xs(backend, reverse):
+    """Scanning a 1-D ``xs`` hands the step 0-d slices; d/dx of sum(x_t ** 2) is 2 x on every backend
+    (the NumPy backend once handed out NumPy scalars, which left its tape: a zero gradient)."""
+    with kerafront.backend_scope(backend):
+        def loss(xs):
+            def step(carry, x):
+                return ops.add(carry, ops.multiply(x, x)), x
+            carry, _ = ops.scan(step, ops.convert_to_tensor(np.float32(0.0)), xs, reverse=reverse)
+            return carry
+
+        xs = ops.convert_to_tensor(np.array([1.0, -2.0, 3.0], "float32"))
+        np.testing.assert_allclose(ops.convert_to_numpy(ops.grad(loss)(xs)), [2.0, -4.0, 6.0], rtol=1e-6)

@@ -53,8 +53,9 @@ def _slot_vjp(g, out, collected, t, buffer):
 @primitive(_slot_vjp)
 def _slot(collected, t, buffer):
     """``collected[t]``; its VJP adds into ``buffer`` (shared by the slots of one tensor), and the first VJP
-    to run (the last step's) passes the buffer on, filled in place by the others before ``_collect``'s runs."""
-    return collected[t]
+    to run (the last step's) passes the buffer on, filled in place by the others before ``_collect``'s runs.
+    ``[t, ...]`` keeps a slice of a 1-D tensor a 0-d array: a NumPy scalar would leave the tape (zero gradient)."""
+    return collected[t, ...]
 
 
 def _unstacked(x, steps):
@@ -64,7 +65,7 @@ def _unstacked(x, steps):
         buffer = []
         return [_slot(collected, t, buffer) for t in range(steps)]
     value = x.value if type(x) is Box else x
-    return [value[t] for t in range(steps)]
+    return [value[t, ...] for t in range(steps)]  # 0-d arrays, not NumPy scalars, for 1-D x
 
 
 def scan(f, init, xs=None, length=None, reverse=False, unroll=1):

@@ -1,14 +1,11 @@
 """kerafront.utils.get_file against an HTTP server on 127.0.0.1 (no internet): caching, hashes,
 atomic downloads, and extraction that refuses hostile archives."""
 
-import functools
 import hashlib
-import http.server
 import io
 import os
 import pathlib
 import tarfile
-import threading
 import zipfile
 
 import pytest
@@ -16,32 +13,6 @@ import pytest
 from kerafront.utils import file_utils, get_file
 
 PAYLOAD = b"kerafront get_file payload\n" * 100
-
-
-@pytest.fixture
-def server(tmp_path):
-    """Serve ``tmp_path/www`` on 127.0.0.1; yields ``(base URL, folder, list of requested paths)``."""
-    root = tmp_path / "www"
-    root.mkdir()
-    requests = []
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def do_GET(self):
-            requests.append(self.path)
-            super().do_GET()
-
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", root, requests
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
 
 
 def _tar(path, members):
@@ -57,8 +28,8 @@ def _tar(path, members):
                 archive.addfile(info, io.BytesIO(content))
 
 
-def test_download_cache_and_hashes(server, tmp_path, capsys):
-    base, root, requests = server
+def test_download_cache_and_hashes(file_server, tmp_path, capsys):
+    base, root, requests = file_server
     (root / "data.bin").write_bytes(PAYLOAD)
     sha256 = hashlib.sha256(PAYLOAD).hexdigest()
     cache = tmp_path / "cache"
@@ -75,8 +46,8 @@ def test_download_cache_and_hashes(server, tmp_path, capsys):
     assert len(requests) == 3 and pathlib.Path(path).read_bytes() == PAYLOAD
 
 
-def test_bad_hash_leaves_nothing_in_the_cache(server, tmp_path):
-    base, root, _ = server
+def test_bad_hash_leaves_nothing_in_the_cache(file_server, tmp_path):
+    base, root, _ = file_server
     (root / "data.bin").write_bytes(PAYLOAD)
     cache = tmp_path / "cache"
     with pytest.raises(ValueError, match="incomplete or corrupted.*expected 0+"):
@@ -87,16 +58,16 @@ def test_bad_hash_leaves_nothing_in_the_cache(server, tmp_path):
     assert os.listdir(cache / "datasets") == []
 
 
-def test_default_cache_is_kerafront_home(server, tmp_path, monkeypatch):
-    base, root, _ = server
+def test_default_cache_is_kerafront_home(file_server, tmp_path, monkeypatch):
+    base, root, _ = file_server
     (root / "data.bin").write_bytes(PAYLOAD)
     monkeypatch.setenv("KERAFRONT_HOME", str(tmp_path / "home"))
     path = get_file(origin=f"{base}/data.bin", cache_subdir="mine")
     assert path == os.path.join(tmp_path, "home", "mine", "data.bin")
 
 
-def test_extract_tar_and_zip(server, tmp_path):
-    base, root, _ = server
+def test_extract_tar_and_zip(file_server, tmp_path):
+    base, root, _ = file_server
     _tar(root / "pack.tar.gz", [("pack/a.txt", b"alpha"), ("pack/sub/b.txt", b"beta")])
     with zipfile.ZipFile(root / "pack.zip", "w") as archive:
         archive.writestr("z/c.txt", "gamma")

@@ -11,7 +11,7 @@ Reading opens regular files only (``kerafront._files.open_regular``: never a FIF
 directory, and never blocking), never extracts to disk, never unpickles, and refuses before
 inflating or allocating: member names other than those above (so no ``..`` or absolute paths),
 compressed weights or weights reaching past the end of the file, JSON members over
-``MAX_JSON_BYTES``, with a compression ratio over ``MAX_RATIO`` (zip bombs) or nested deeper than
+``MAX_JSON_BYTES``, with a compression ratio over ``kerafront._zip.MAX_RATIO`` (zip bombs) or nested deeper than
 ``kerafront._files.MAX_JSON_DEPTH``, and weight headers whose declared sizes disagree with the data.
 
 Writing goes to a temporary file ``.<name>.kerafront-tmp-<pid>-<random>`` in the target's folder,
@@ -28,9 +28,8 @@ import os
 import tempfile
 import time
 import zipfile
-import zlib
 
-from kerafront import _files
+from kerafront import _files, _zip
 from kerafront.saving import weights_file
 
 try:
@@ -43,11 +42,8 @@ JSON_MEMBERS = ("metadata.json", "config.json")
 WEIGHT_MEMBERS = ("model.weights.safetensors", "optimizer.weights.safetensors")
 REQUIRED = ("metadata.json", "config.json", "model.weights.safetensors")
 MAX_JSON_BYTES = 64 * 1024 * 1024
-MAX_RATIO = 200
 TEMPORARY_MARK = ".kerafront-tmp-"
 UNLOCKED_STALE_SECONDS = 60  # an unlocked temporary this old belongs to no running save (pid reused)
-_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError,
-                UnicodeDecodeError, KeyError, OverflowError)
 _in_progress = set()  # this process's temporaries being written now
 
 
@@ -142,79 +138,28 @@ def write_archive(path, metadata, config, model_weights, optimizer_weights=None)
     atomic_write(path, write)
 
 
-class Archive:
+class Archive(_zip.CheckedZip):
     """A validated, open archive. Use as a context manager; members are read lazily.
 
     ``what`` names the caller in errors (``"load_model"``)."""
 
+    description = "a kerafront model file"
+    required = REQUIRED
+
     def __init__(self, path, what="load_model"):
-        self.path = os.fspath(path)
-        self._file = _files.open_regular(self.path, what)
-        try:
-            self._size = os.fstat(self._file.fileno()).st_size
-            try:
-                self._zip = zipfile.ZipFile(self._file, "r")
-            except (_READ_ERRORS + (ValueError,)) as error:
-                raise ValueError(f"{self.path} is not a kerafront model file (not a readable zip: {error}).") from None
-            try:
-                self._validate_members()
-            except BaseException:
-                self._zip.close()
-                raise
-        except BaseException:
-            self._file.close()
-            raise
+        super().__init__(path, what)
 
-    def __enter__(self):
-        return self
+    def allows(self, name):
+        return name in JSON_MEMBERS + WEIGHT_MEMBERS
 
-    def __exit__(self, *exc):
-        self._zip.close()
-        self._file.close()
-        return False
+    def limit(self, info):
+        return info.file_size if info.filename in WEIGHT_MEMBERS else MAX_JSON_BYTES
 
-    def _validate_members(self):
-        infos = {}
-        for info in self._zip.infolist():
-            name = info.filename
-            if name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/") or ":" in name:
-                raise ValueError(f"{self.path}: refusing member name {name!r} (absolute path or '..').")
-            if name not in JSON_MEMBERS + WEIGHT_MEMBERS:
-                raise ValueError(f"{self.path}: unexpected member {name!r}; a kerafront file holds only "
-                                 f"{', '.join(JSON_MEMBERS + WEIGHT_MEMBERS)}.")
-            if name in infos:
-                raise ValueError(f"{self.path}: member {name!r} appears twice.")
-            infos[name] = info
-        missing = [name for name in REQUIRED if name not in infos]
-        if missing:
-            raise ValueError(f"{self.path}: missing members {missing}; the file is incomplete or not a kerafront "
-                             "model file.")
-        for name, info in infos.items():
-            if name in WEIGHT_MEMBERS:
-                if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size:
-                    raise ValueError(f"{self.path}: member {name!r} must be stored uncompressed "
-                                     f"(declared {info.file_size} bytes from {info.compress_size}).")
-                if info.header_offset + info.compress_size > self._size:
-                    raise ValueError(f"{self.path}: member {name!r} declares {info.file_size} bytes at offset "
-                                     f"{info.header_offset}, past the end of the {self._size}-byte file.")
-            elif info.file_size > MAX_JSON_BYTES or info.file_size > MAX_RATIO * max(info.compress_size, 1):
-                raise ValueError(f"{self.path}: member {name!r} declares {info.file_size} bytes from "
-                                 f"{info.compress_size} compressed (limit {MAX_JSON_BYTES} bytes, ratio {MAX_RATIO}); "
-                                 "refusing a possible zip bomb.")
-        self.members = infos
-
-    def read_json(self, name):
-        try:
-            with self._zip.open(self.members[name]) as f:
-                raw = f.read(MAX_JSON_BYTES + 1)
-        except _READ_ERRORS as error:
-            raise ValueError(f"{self.path}: cannot read {name} ({type(error).__name__}: {error}).") from None
-        if len(raw) > MAX_JSON_BYTES:
-            raise ValueError(f"{self.path}: {name} is larger than declared.")
-        value = weights_file.decode_json(raw, f"{self.path}: {name}")
-        if not isinstance(value, dict):
-            raise ValueError(f"{self.path}: {name} must hold a JSON object.")
-        return value
+    def check(self, info):
+        if info.filename in WEIGHT_MEMBERS and (info.compress_type != zipfile.ZIP_STORED
+                                                or info.file_size != info.compress_size):
+            raise self.error(f"member {info.filename!r} must be stored uncompressed (declared {info.file_size} "
+                             f"bytes from {info.compress_size}).")
 
     def has(self, name):
         return name in self.members
@@ -232,14 +177,14 @@ class Archive:
         info = self.members[name]
         where = f"{self.path}:{name}"
         try:
-            with self._zip.open(info) as stream:
+            with self.open(name) as stream:
                 buffered = io.BufferedReader(stream) if not stream.seekable() else stream
                 entries, data_start = weights_file.read_header(buffered, info.file_size, where)
                 if not read_data:
                     return entries
                 return {key: weights_file.read_tensor(buffered, entry, data_start, key, where)
                         for key, entry in entries.items()}
-        except _READ_ERRORS as error:
+        except _zip.READ_ERRORS as error:
             raise ValueError(f"{where}: cannot read the weights ({type(error).__name__}: {error}).") from None
 
 

@@ -9,7 +9,7 @@ Keras may add ``assets/...`` members (vocabularies); they are checked by name an
 Reading is as careful as kerafront's own format (``archive``): regular files only, never extracted
 by member name; refused before inflating or allocating: member names with ``..``, absolute paths or
 drive letters, unexpected or repeated members, JSON members over ``archive.MAX_JSON_BYTES`` or with a
-compression ratio over ``archive.MAX_RATIO`` (zip bombs), a weights member declared larger than
+compression ratio over ``kerafront._zip.MAX_RATIO`` (zip bombs), a weights member declared larger than
 ``MAX_WEIGHTS_BYTES``, reaching past the end of the file, or inflating to more than it declared. The
 weights member is copied, within its declared size, to a private temporary file for HDF5 to read
 with ``kerafront.saving.hdf5``'s checks, and removed afterwards. Writing is atomic
@@ -22,10 +22,9 @@ import json
 import os
 import tempfile
 import zipfile
-import zlib
 
 import kerafront
-from kerafront import _files
+from kerafront import _zip
 from kerafront.saving import archive, keras_compile, keras_config, keras_weights
 
 __all__ = ["KerasArchive", "load_model", "save_model", "is_keras_archive", "KERAS_FORMAT_VERSION"]
@@ -33,9 +32,6 @@ __all__ = ["KerasArchive", "load_model", "save_model", "is_keras_archive", "KERA
 KERAS_FORMAT_VERSION = "3.15.1"  # the Keras release whose .keras layout this writes and was tested against
 REQUIRED = ("config.json", "metadata.json", "model.weights.h5")
 MAX_WEIGHTS_BYTES = 16 * 1024 ** 3
-_CHUNK = 1 << 20
-_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError,
-                UnicodeDecodeError, KeyError, OverflowError)
 
 
 def is_keras_archive(path):
@@ -73,103 +69,30 @@ def save_model(model, filepath, include_optimizer=True):
 # ------------------------------------------------------------------------------------------------
 # Reading
 
-class KerasArchive:
+class KerasArchive(_zip.CheckedZip):
     """A validated, open ``.keras`` file (a context manager); ``what`` names the caller in errors."""
 
+    description = "a Keras .keras file"
+    required = REQUIRED
+
     def __init__(self, path, what="load_model"):
-        self.path = os.fspath(path)
-        self.what = what
-        self._file = _files.open_regular(self.path, what)
-        try:
-            self._size = os.fstat(self._file.fileno()).st_size
-            try:
-                self._zip = zipfile.ZipFile(self._file, "r")
-            except (_READ_ERRORS + (ValueError,)) as error:
-                raise ValueError(f"{what}: {self.path} is not a Keras .keras file (not a readable zip: {error}).") \
-                    from None
-            try:
-                self.members = self._validate_members()
-            except BaseException:
-                self._zip.close()
-                raise
-        except BaseException:
-            self._file.close()
-            raise
+        super().__init__(path, what)
 
-    def __enter__(self):
-        return self
+    def allows(self, name):
+        parts = name.replace("\\", "/").split("/")
+        return name in REQUIRED or (parts[0] == "assets" and len(parts) > 1)
 
-    def __exit__(self, *exc):
-        self._zip.close()
-        self._file.close()
-        return False
-
-    def _validate_members(self):
-        infos = {}
-        for info in self._zip.infolist():
-            name = info.filename
-            parts = name.replace("\\", "/").split("/")
-            if name.startswith(("/", "\\")) or ".." in parts or ":" in name or "\x00" in name:
-                raise ValueError(f"{self.what}: {self.path}: refusing member name {name!r} (absolute path or '..').")
-            if name not in REQUIRED and not (parts[0] == "assets" and len(parts) > 1):
-                raise ValueError(f"{self.what}: {self.path}: unexpected member {name!r}; a .keras file holds "
-                                 f"{', '.join(REQUIRED)} and assets/.")
-            if name in infos:
-                raise ValueError(f"{self.what}: {self.path}: member {name!r} appears twice.")
-            if info.header_offset + info.compress_size > self._size:
-                raise ValueError(f"{self.what}: {self.path}: member {name!r} reaches past the end of the "
-                                 f"{self._size}-byte file; the file is truncated.")
-            limit = MAX_WEIGHTS_BYTES if name == "model.weights.h5" else archive.MAX_JSON_BYTES
-            if info.file_size > limit or (info.compress_type != zipfile.ZIP_STORED
-                                          and info.file_size > archive.MAX_RATIO * max(info.compress_size, 1)):
-                raise ValueError(f"{self.what}: {self.path}: member {name!r} declares {info.file_size} bytes from "
-                                 f"{info.compress_size} compressed (limit {limit} bytes, ratio {archive.MAX_RATIO}); "
-                                 "refusing a possible zip bomb.")
-            infos[name] = info
-        missing = [name for name in REQUIRED if name not in infos]
-        if missing:
-            raise ValueError(f"{self.what}: {self.path}: missing members {missing}; the file is incomplete or not a "
-                             "Keras .keras file.")
-        return infos
-
-    def read_json(self, name):
-        info = self.members[name]
-        try:
-            with self._zip.open(info) as f:
-                raw = f.read(info.file_size + 1)
-        except _READ_ERRORS as error:
-            raise ValueError(f"{self.what}: {self.path}: cannot read {name} ({type(error).__name__}: {error}).") \
-                from None
-        if len(raw) > info.file_size:
-            raise ValueError(f"{self.what}: {self.path}: {name} is larger than declared.")
-        value = _files.loads_json(raw, f"{self.path}: {name}")
-        if not isinstance(value, dict):
-            raise ValueError(f"{self.what}: {self.path}: {name} must hold a JSON object.")
-        return value
+    def limit(self, info):
+        return MAX_WEIGHTS_BYTES if info.filename == "model.weights.h5" else archive.MAX_JSON_BYTES
 
     @contextlib.contextmanager
     def weights(self):
         """The ``model.weights.h5`` member as an open, checked ``h5py.File``."""
         hdf5 = keras_weights._hdf5()
         hdf5.require_h5py(self.what)
-        info = self.members["model.weights.h5"]
         with tempfile.TemporaryDirectory(prefix="kerafront-keras-") as scratch:
             copy = os.path.join(scratch, "model.weights.h5")
-            try:
-                with self._zip.open(info) as source, open(copy, "wb") as target:
-                    left = info.file_size
-                    while True:
-                        chunk = source.read(min(_CHUNK, left + 1))
-                        if not chunk:
-                            break
-                        left -= len(chunk)
-                        if left < 0:
-                            raise ValueError(f"{self.what}: {self.path}: model.weights.h5 inflates to more than its "
-                                             f"declared {info.file_size} bytes.")
-                        target.write(chunk)
-            except _READ_ERRORS as error:
-                raise ValueError(f"{self.what}: {self.path}: cannot read model.weights.h5 ({type(error).__name__}: "
-                                 f"{error}); the file is truncated or damaged.") from None
+            self.copy_to("model.weights.h5", copy)
             with hdf5.open_h5_for_reading(copy, self.what) as h5_file:
                 yield h5_file
 

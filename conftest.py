@@ -15,3 +15,6 @@ if importlib.util.find_spec("triton") is not None:
 # so it is chosen once here: JAX (Keras's NumPy backend cannot fit, and TensorFlow is the slowest to
 # import). A module's own os.environ.setdefault("KERAS_BACKEND", ...) then changes nothing.
 os.environ.setdefault("KERAS_BACKEND", "jax")
+# kerafront also reads KERAS_BACKEND (when KERAFRONT_BACKEND is unset); its tests and the processes they
+# start run on NumPy unless they choose otherwise.
+os.environ.setdefault("KERAFRONT_BACKEND", "numpy")

@@ -1,7 +1,9 @@
 """Configuration: the active backend, floatx, image_data_format, epsilon, and every process switch.
 
 Precedence for each setting: an explicit ``set_*`` call, then the environment
-(``KERAFRONT_BACKEND``, ``KERAFRONT_FLOATX``, ``KERAFRONT_IMAGE_DATA_FORMAT``), then the keys
+(``KERAFRONT_BACKEND``, ``KERAFRONT_FLOATX``, ``KERAFRONT_IMAGE_DATA_FORMAT``; for the backend, Keras's
+``KERAS_BACKEND`` when ``KERAFRONT_BACKEND`` is unset, so a Keras script that sets it runs on the backend it
+names after ``import kerafront as keras``), then the keys
 ``backend``, ``floatx``, ``image_data_format``, ``epsilon`` of ``$KERAFRONT_HOME/kerafront.json``
 (``KERAFRONT_HOME`` defaults to ``~/.kerafront``), then the defaults numpy / float32 /
 channels_last / 1e-7.
@@ -114,6 +116,7 @@ class _State:
     interactive_logging = True
     traceback_filtering = True
     flash_attention = True
+    dtype_policy = None  # the global DTypePolicy set by set_dtype_policy; None: DTypePolicy(floatx())
 
     @property
     def backend(self):
@@ -159,6 +162,8 @@ def resolve(key, file_settings=None):
     env = _ENV.get(key)
     if env and os.environ.get(env):
         return os.environ[env]
+    if key == "backend" and os.environ.get("KERAS_BACKEND", "").strip():
+        return os.environ["KERAS_BACKEND"].strip()
     file_settings = read_config_file() if file_settings is None else file_settings
     return file_settings.get(key, DEFAULTS[key])
 
@@ -262,6 +267,18 @@ def set_floatx(value):
     if name not in FLOAT_DTYPES:
         raise ValueError(f"set_floatx: expected one of {FLOAT_DTYPES}, got {value!r}.")
     state.floatx = name
+
+
+def dtype_policy():
+    """The global dtype policy (``kerafront.dtype_policies``): ``DTypePolicy(floatx())`` unless set."""
+    from kerafront.dtype_policies.dtype_policy import dtype_policy as global_policy
+    return global_policy()
+
+
+def set_dtype_policy(policy):
+    """Set the global dtype policy: a ``DTypePolicy`` or a name such as ``"mixed_bfloat16"``."""
+    from kerafront.dtype_policies.dtype_policy import set_dtype_policy as set_global_policy
+    set_global_policy(policy)
 
 
 def image_data_format():
@@ -387,4 +404,10 @@ def _initialize():
         # primitives exist. Select it once it is complete: at the first op.
         _Active.tables = _pending_tables(name)
         return
-    set_backend(name)
+    try:
+        set_backend(name)
+    except ValueError as error:
+        if os.environ.get(_ENV["backend"]) or name != os.environ.get("KERAS_BACKEND", "").strip():
+            raise
+        raise ValueError(f"{error} The name came from KERAS_BACKEND; set KERAFRONT_BACKEND to choose kerafront's "
+                         "backend.") from None

@@ -12,7 +12,7 @@ from kerafront import config, registry
 
 
 def run_python(code, **env):
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("KERAFRONT_")}
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("KERAFRONT_") and k != "KERAS_BACKEND"}
     environment.update(env)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment,
                             timeout=120)
@@ -110,8 +110,18 @@ def test_importing_a_backend_package_before_kerafront_works(backend):
         pytest.skip(f"{backend} is not installed")
     code = (f"import kerafront_{backend} as B\nimport kerafront\nfrom kerafront import ops\n"
             "print(kerafront.backend(), kerafront.config.backend_module() is B, float(ops.sum(ops.relu([-1.0, 2.0]))))")
-    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("KERAFRONT_")}
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("KERAFRONT_") and k != "KERAS_BACKEND"}
     env["KERAFRONT_BACKEND"] = backend
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [backend, "True", "2.0"]
+
+
+def test_keras_backend_selects_the_backend_when_kerafront_backend_is_unset(tmp_path):
+    code = "import kerafront; print(kerafront.backend())"
+    result = run_python(code, KERAS_BACKEND="torch", KERAFRONT_HOME=str(tmp_path))
+    assert result.returncode == 0 and result.stdout.strip() == "torch", result.stderr
+    result = run_python(code, KERAS_BACKEND="torch", KERAFRONT_BACKEND="numpy", KERAFRONT_HOME=str(tmp_path))
+    assert result.stdout.strip() == "numpy", result.stderr
+    result = run_python(code, KERAS_BACKEND="openvino", KERAFRONT_HOME=str(tmp_path))
+    assert result.returncode != 0 and "came from KERAS_BACKEND" in result.stderr

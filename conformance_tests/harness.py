@@ -42,7 +42,7 @@ def dtype_unsupported(backend, dtype):
     if key not in _dtype_support:
         try:
             with kerafront.backend_scope(backend):
-                kerafront.ops.convert_to_tensor(np.zeros((1,), dtype))
+                kerafront.ops.convert_to_tensor(np.zeros((1,), dtype), dtype=dtype)   # asked for by name
             _dtype_support[key] = None
         except (TypeError, ValueError) as error:
             _dtype_support[key] = f"{type(error).__name__}: {error}"

@@ -8,6 +8,7 @@ import pytest
 import kerafront
 
 from conformance_tests import harness
+from conformance_tests.cases import signal as signal_cases
 
 
 def _ones(ops, shape):
@@ -119,6 +120,7 @@ ERROR_CASES = {
     "dot_product_attention_heads": ("dot_product_attention", "must divide", lambda ops: ops.dot_product_attention(
         _ones(ops, (1, 2, 3, 4)), _ones(ops, (1, 2, 2, 4)), _ones(ops, (1, 2, 2, 4)))),
 }
+ERROR_CASES.update(signal_cases.ERROR_CASES)
 
 _reference_errors = {}
 

@@ -56,6 +56,37 @@ CASES = {
     "affine_transform_mirror_unbatched": ("affine_transform", UNBATCHED, dict(transform=AFFINE[0], fill_mode="mirror"),
                                           True),
     "affine_transform_wrap_uint8": ("affine_transform", UINT8, dict(transform=AFFINE, fill_mode="wrap"), False),
+    "gaussian_blur": ("gaussian_blur", IMAGES, dict(kernel_size=(5, 3), sigma=(0.8, 1.7)), True),
+    "gaussian_blur_channels_first_unbatched": ("gaussian_blur", UNBATCHED.transpose(2, 0, 1), dict(
+        kernel_size=3, sigma=0.6, data_format="channels_first"), True),
+    "gaussian_blur_uint8": ("gaussian_blur", UINT8, {}, False),
+    "sobel_edges": ("sobel_edges", IMAGES, {}, True),
+    "sobel_edges_channels_first": ("sobel_edges", IMAGES_CF, dict(data_format="channels_first"), True),
+    "ssim": ("ssim", COLORS, dict(image2=COLORS[::-1], filter_size=3, filter_sigma=1.0), True),
+    "extract_patches": ("extract_patches", IMAGES, dict(size=(2, 3)), True),
+    "extract_patches_same_strided_channels_first": ("extract_patches", IMAGES_CF, dict(
+        size=3, strides=(2, 1), padding="same", data_format="channels_first"), True),
+    "extract_patches_3d": ("extract_patches_3d", RNG.standard_normal((2, 4, 5, 4, 2)).astype("float32"), dict(
+        size=(2, 2, 3), strides=1), True),
+    "map_coordinates_linear_reflect": ("map_coordinates", UNBATCHED, dict(
+        coordinates=RNG.uniform(-3, 8, (3, 5, 4)).astype("float32"), order=1, fill_mode="reflect"), True),
+    "map_coordinates_nearest_constant": ("map_coordinates", UNBATCHED, dict(
+        coordinates=RNG.uniform(-3, 8, (3, 7)).astype("float32"), order=0, fill_value=0.5), True),
+    "perspective_transform": ("perspective_transform", IMAGES, dict(
+        start_points=np.array([[[0, 0], [5, 0], [0, 4], [5, 4]]] * 2, "float32"),
+        end_points=np.array([[[0.3, -0.2], [5.4, 0.5], [-0.6, 3.1], [4.2, 4.8]],
+                             [[0.0, 0.0], [6.1, -0.4], [0.5, 4.2], [5.5, 3.3]]], "float32")), True),
+    "map_coordinates_linear_mirror_uint8": ("map_coordinates", UINT8[0], dict(
+        coordinates=RNG.uniform(-3, 8, (3, 6)).astype("float32"), order=1, fill_mode="mirror"), False),
+    "scale_and_translate_linear": ("scale_and_translate", IMAGES, dict(
+        output_shape=(2, 8, 4, 3), scale=np.array([1.6, 0.7], "float32"), translation=np.array([-0.4, 0.3], "float32"),
+        spatial_dims=(1, 2), method="linear"), True),
+    "scale_and_translate_lanczos3_no_antialias": ("scale_and_translate", IMAGES_CF, dict(
+        output_shape=(2, 3, 4, 9), scale=np.array([0.5, 1.3], "float32"), translation=np.array([0.2, -1.1], "float32"),
+        spatial_dims=(2, 3), method="lanczos3", antialias=False), True),
+    "scale_and_translate_cubic_uint8": ("scale_and_translate", UINT8, dict(
+        output_shape=(2, 7, 3, 3), scale=[1.4, 0.5], translation=[0.0, 0.25], spatial_dims=(1, 2),
+        method="bicubic"), False),
 }
 _reference = {}
 
@@ -112,7 +143,8 @@ def test_image_op_matches_reference(other_backend, case_id):
 
 
 @pytest.mark.parametrize("case_id", ["resize_bicubic", "resize_area", "resize_nearest", "resize_pad_to_aspect_ratio",
-                                     "rgb_to_hsv"])
+                                     "rgb_to_hsv", "gaussian_blur", "sobel_edges", "ssim", "extract_patches",
+                                     "map_coordinates_linear_reflect"])
 def test_image_op_compiles(backend, case_id):
     out, _ = _run(backend, case_id, compiled=True)
     _check(backend, f"{case_id} compiled outputs", out, _reference_of(case_id)[0])
@@ -131,6 +163,8 @@ def test_resize_reference_gradient_is_the_transposed_map(reference_backend):
     ("crop_images", dict(top_cropping=4, target_height=3, left_cropping=0, target_width=2), "does not fit"),
     ("rgb_to_hsv", {}, "rgb_to_hsv: images must have a float dtype"),
     ("affine_transform", dict(transform=AFFINE, fill_mode="edge"), "affine_transform: fill_mode must be one of"),
+    ("scale_and_translate", dict(output_shape=(2, 3, 3, 3), scale=[1.0, 1.0], translation=[0.0, 0.0],
+                                 spatial_dims=(1, 2), method="nearest"), "scale_and_translate: method must be one of"),
 ])
 def test_same_error_on_every_backend(backend, op, kwargs, match):
     with kerafront.backend_scope(backend):

@@ -8,7 +8,7 @@ at module level, one callable per primitive below with *the same signature and d
 
 Module map. Every backend package holds each primitive in the module named after its section
 (``primitive(category)`` below): ``_creation``, ``_elementwise``, ``_comparison``, ``_reduction``,
-``_linalg``, ``_shape``, ``_nn``, ``_random``, ``_autodiff``, ``_compile``, ``_control_flow``; the
+``_linalg``, ``_shape``, ``_nn``, ``_random``, ``_autodiff``, ``_compile``, ``_control_flow``, ``_signal``; the
 hooks in ``_device``; overrides of composites in ``_fused``; ``fused_optimizer_update`` in ``_optim``. A
 section may be a package (``_nn/conv.py``, ``_nn/pool.py``); other modules hold helpers, never an
 op. ``MODULE_MAP`` states it and ``tests/test_backend_layout.py`` checks every backend against it.
@@ -113,6 +113,16 @@ def eye(n, m=None, k=0, dtype=None):
 @primitive("creation")
 def cast(x, dtype):
     """Cast ``x`` to ``dtype``. Float -> int truncates toward zero. Gradient flows float -> float only."""
+
+
+@primitive("creation", differentiable=False)
+def bitcast(x, dtype):
+    """The bytes of ``x`` read as ``dtype``, without conversion (``np.ndarray.view``; ``keras.ops.view``).
+
+    Equal item sizes keep the shape; otherwise the last axis scales by ``itemsize(x) / itemsize(dtype)``
+    (``kerafront.spec_rules.bitcast_shape``, which raises ``ValueError`` naming ``bitcast`` when the
+    bytes of the last axis do not divide, or for a 0-d tensor). Little-endian byte order on every backend.
+    """
 
 
 @primitive("creation", differentiable=False)
@@ -242,6 +252,21 @@ def sigmoid(x):
 @primitive("elementwise")
 def erf(x):
     """Gauss error function."""
+
+
+@primitive("elementwise")
+def erfc(x):
+    """Complementary error function ``1 - erf(x)``, accurate where ``erf(x)`` rounds to 1 (large ``x``)."""
+
+
+@primitive("elementwise")
+def erfinv(x):
+    """Inverse of ``erf`` on ``[-1, 1]``: ``+-inf`` at ``+-1``, NaN outside; gradient ``sqrt(pi) / 2 * exp(y**2)``."""
+
+
+@primitive("elementwise", differentiable=False)
+def nextafter(x1, x2):
+    """The next float after ``x1`` towards ``x2`` (NumPy's ``nextafter``); integer operands compute in floatx."""
 
 
 @primitive("elementwise")
@@ -416,6 +441,73 @@ def einsum(subscripts, *operands):
     """Einstein summation, NumPy's subscript syntax (explicit ``->`` output; ``...`` allowed)."""
 
 
+# Decompositions and solves. Shared rules: matrices are the last two axes of a (..., M, N) tensor and
+# leading axes are a batch (of one shape; ``solve``'s operands broadcast theirs). Integer and bool inputs
+# compute in floatx; float16/bfloat16 raise TypeError (no LAPACK kernel: cast to float32). Rank < 2, a
+# non-square matrix where one is needed, or mismatched ``solve`` operands raise ValueError naming the op
+# (``spec_rules.linalg_operand``). Where a decomposition is unique only up to signs, kerafront fixes them
+# (``eigh``, ``svd``) so every backend returns the same vectors.
+
+@primitive("linalg")
+def cholesky(x, upper=False):
+    """Cholesky factor of symmetric positive-definite ``x``: lower ``L`` with ``L @ L^T == x`` (``upper``:
+    ``U = L^T``). ``(x + x^T) / 2`` is factored (JAX's rule), so the gradient is symmetric. ValueError when
+    ``x`` is not positive definite (eagerly; inside a compiled function the result may hold NaN)."""
+
+
+@primitive("linalg")
+def solve(a, b):
+    """``x`` with ``a @ x == b`` for square ``a`` (..., M, M); ``b`` is (..., M, K), or a batch of vectors
+    (..., M) when ``b.ndim == a.ndim - 1`` (Keras's rule). Batch axes broadcast. A singular ``a`` raises
+    ValueError eagerly (NumPy, torch, TensorFlow) or gives inf/NaN (JAX, compiled)."""
+
+
+@primitive("linalg")
+def solve_triangular(a, b, lower=False):
+    """``solve`` for triangular ``a``: only its upper (``lower=False``, the default) or lower triangle is read."""
+
+
+@primitive("linalg")
+def lu_factor(x):
+    """LU factorisation with partial pivoting of square ``x`` (..., M, M), as ``scipy.linalg.lu_factor``:
+    ``(lu, pivots)``, ``lu`` holding unit-lower ``L`` below the diagonal and ``U`` on and above it, and
+    ``pivots`` (int32, 0-based) saying that row ``i`` was swapped with row ``pivots[i]``. Gradients flow
+    through ``lu``."""
+
+
+@primitive("linalg")
+def qr(x, mode="reduced"):
+    """``(q, r)`` with ``q @ r == x`` for (..., M, N), Householder signs as LAPACK (NumPy): ``mode="reduced"``
+    gives q (..., M, K), r (..., K, N) with K = min(M, N); ``"complete"`` q (..., M, M), r (..., M, N). The
+    gradient is defined for M >= N in reduced mode (and for square inputs)."""
+
+
+@primitive("linalg")
+def eigh(x):
+    """``(w, v)`` of symmetric ``x`` (..., M, M) (``(x + x^T) / 2`` is used): eigenvalues ascending, eigenvectors
+    in the columns of ``v``, each with the sign making its largest-magnitude entry positive (the first of
+    equal magnitudes, up to rounding). Gradients assume distinct eigenvalues."""
+
+
+@primitive("linalg")
+def svd(x, full_matrices=True, compute_uv=True):
+    """``(u, s, vh)`` with ``u @ diag(s) @ vh == x`` for (..., M, N): singular values descending; each pair of
+    singular vectors signed so that the largest-magnitude entry of ``u``'s column is positive. ``compute_uv=False``
+    returns ``s`` alone. Gradients assume distinct non-zero singular values and, for M != N, ``full_matrices=False``
+    (the extra columns of a full ``u`` or rows of ``vh`` are any orthonormal completion: backends differ there)."""
+
+
+@primitive("linalg")
+def det(x):
+    """Determinant of square ``x`` (..., M, M), shape (...)."""
+
+
+@primitive("linalg")
+def slogdet(x):
+    """``(sign, logabsdet)`` of square ``x`` (..., M, M), each of shape (...): ``sign`` is 1, -1 or 0 (and
+    then ``logabsdet`` is -inf). The gradient flows through ``logabsdet``."""
+
+
 # ----------------------------------------------------------------------------------------------
 # Shape manipulation
 
@@ -573,6 +665,24 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
 
 
 # ----------------------------------------------------------------------------------------------
+# Signal processing. kerafront has no complex dtype: a complex tensor travels as its (real, imag)
+# parts, as in ``keras.ops.fft``.
+
+@primitive("signal")
+def complex_fft(real, imag, rank=1, inverse=False):
+    """Discrete Fourier transform over the last ``rank`` axes (1 or 2) of ``real + i * imag``.
+
+    Returns one tensor of shape ``(2, *real.shape)``: the real parts stacked on the imaginary ones (a
+    single output keeps the primitive's VJP simple; ``kerafront.ops.fft`` splits it). ``inverse=False``
+    is ``numpy.fft.fftn`` (no scaling), ``inverse=True`` ``numpy.fft.ifftn`` (divided by the transform's
+    size). Both parts are float tensors of one shape and dtype; float16 and bfloat16 compute in float32
+    and are cast back. The VJP of a DFT is the conjugate transform: ``n * ifft(g)`` for ``fft`` and
+    ``fft(g) / n`` for ``ifft``. Raises ``ValueError`` naming ``complex_fft`` for parts of different
+    shapes or dtypes, non-float parts, fewer than ``rank`` axes, or a ``rank`` other than 1 or 2.
+    """
+
+
+# ----------------------------------------------------------------------------------------------
 # Random (seeded, see the module docstring)
 
 @primitive("random", differentiable=False)
@@ -668,6 +778,19 @@ def stop_gradient(x):
     """Identity forward; no gradient flows through."""
 
 
+@primitive("autodiff", differentiable=False)
+def custom_gradient_call(fn, args):
+    """``fn(*args) -> (y, vjp)``; returns ``y``, whose gradient is ``vjp(upstream)`` alone.
+
+    ``args``: a tuple of tensors (and Python scalars); ``y``: one tensor; ``vjp(upstream)`` returns a
+    tuple with one cotangent (or ``None``: zero) per argument, each of its argument's shape. The
+    ops inside ``fn`` are not differentiated: the gradient reaching ``args`` is the ``vjp``'s, also
+    inside compiled steps. Native: ``jax.custom_gradient``, ``tf.custom_gradient``, a
+    ``torch.autograd.Function``, a tape node on NumPy. The frontend is the decorator
+    ``kerafront.ops.custom_gradient`` (Keras's name), which checks what the user's function returns.
+    """
+
+
 @primitive("compile", differentiable=False)
 def compile(fn, donate_argnums=()):
     """Compile a pure function of pytrees of tensors: identity (NumPy, torch by default),
@@ -715,6 +838,7 @@ MODULE_MAP = {
     "creation": "_creation", "elementwise": "_elementwise", "comparison": "_comparison",
     "reduction": "_reduction", "linalg": "_linalg", "shape": "_shape", "nn": "_nn", "random": "_random",
     "autodiff": "_autodiff", "compile": "_compile", "control_flow": "_control_flow", "device": "_device",
+    "signal": "_signal",
     "fused": "_fused", "optim": "_optim",
 }
 
@@ -744,6 +868,11 @@ OPTIONAL_BACKEND_HOOKS = {
                         "own variable object (contract in kerafront/variables.py). Absent: plain tensors.",
     "inference_scope": "inference_scope() -> context manager the trainer opens around test and predict steps "
                        "(torch: torch.no_grad(), so parameters that require grad build no graph).",
+    "remat": "remat(fn) -> fn wrapped so that its activations are recomputed in the backward pass instead of "
+             "kept (gradient checkpointing: jax.checkpoint, torch.utils.checkpoint). fn may read tensors it closes "
+             "over (a layer's weights), which must still get their gradients: tf.recompute_grad drops those, so "
+             "TensorFlow, like NumPy, has no hook. Absent: fn itself (the same values and gradients, without the "
+             "memory saving).",
     "prepare_for_training": "prepare_for_training() -> None, called before the trainer first builds its "
                             "steps (a backend may tune its process once there; NumPy and torch on CPU keep freed "
                             "memory for the next step, see kerafront/utils/malloc.py).",

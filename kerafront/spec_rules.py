@@ -26,6 +26,12 @@ op's name and the arguments they received, and get plain Python values back:
   the structure, shapes and dtypes it started with; ``check_scalar_pred(shape, op, what)``.
 * ``attention_groups(query_shape, key_shape, value_shape)`` -> query heads per key/value head of
   ``dot_product_attention`` (1: multi-head, N: multi-query), after checking the shapes agree.
+* ``fft_parts(real_shape, imag_shape, real_dtype, imag_dtype, rank)``: ``complex_fft``'s two parts are
+  float tensors of one shape and dtype with at least ``rank`` (1 or 2) axes.
+* ``linalg_operand(shape, dtype, op, square)`` -> the dtype a decomposition computes in, after checking
+  rank >= 2 and squareness; ``solve_operands(a_shape, b_shape, op)`` -> ``(b_is_vector, batch_shape)``.
+* ``bitcast_shape(shape, in_dtype, out_dtype)`` -> the shape of ``bitcast``'s result (the last axis scales by
+  the ratio of item sizes), after checking the bytes divide evenly.
 
 Results are cached where the arguments are hashable: these run on every op call.
 """
@@ -40,7 +46,8 @@ from kerafront.config import state
 __all__ = ["normalize_axis", "single_axis", "squeeze_axes", "spatial_tuple", "padding_mode", "channels_first",
            "check_spatial_rank", "window_geometry", "transpose_geometry", "check_output_padding",
            "broadcastable", "broadcast_error", "index_error", "check_unroll", "scan_length", "step_pair",
-           "check_same_specs", "check_scalar_pred", "attention_groups"]
+           "check_same_specs", "check_scalar_pred", "attention_groups", "fft_parts",
+           "linalg_operand", "solve_operands"]
 
 _ALL_AXES = tuple(tuple(range(n)) for n in range(33))
 
@@ -377,3 +384,79 @@ def attention_groups(query_shape, key_shape, value_shape):
         raise ValueError(f"dot_product_attention: the key/value heads ({kv_heads}) must divide the query heads "
                          f"({heads}) (grouped-query attention); got {described}.")
     return heads // kv_heads
+
+
+def fft_parts(real_shape, imag_shape, real_dtype, imag_dtype, rank):
+    """Check ``complex_fft``'s arguments (shapes as tuples, dtypes as kerafront strings)."""
+    if rank not in (1, 2) or isinstance(rank, bool):
+        raise ValueError(f"complex_fft: rank must be 1 or 2 (the transformed trailing axes); received {rank!r}.")
+    if tuple(real_shape) != tuple(imag_shape):
+        raise ValueError(f"complex_fft: the real and imaginary parts must have one shape; received "
+                         f"{tuple(real_shape)} and {tuple(imag_shape)}.")
+    if real_dtype != imag_dtype or not str(real_dtype).startswith(("float", "bfloat")):
+        raise ValueError(f"complex_fft: the real and imaginary parts must be float tensors of one dtype; received "
+                         f"{real_dtype} and {imag_dtype}.")
+    if len(real_shape) < rank:
+        raise ValueError(f"complex_fft: a rank-{rank} transform needs at least {rank} axes; received shape "
+                         f"{tuple(real_shape)}.")
+
+
+def linalg_operand(shape, dtype, op, square=True):
+    """Check a matrix operand of a decomposition (rank >= 2, square when ``square``); returns the dtype it
+    computes in: float32/float64 as they are, integers and bool in floatx (TypeError for float16/bfloat16)."""
+    shape = tuple(shape)
+    if len(shape) < 2:
+        raise ValueError(f"{op}: expected a matrix or a batch of matrices (rank >= 2, shape (..., M, N)); "
+                         f"received shape {shape}.")
+    rows, cols = shape[-2:]
+    if square and rows is not None and cols is not None and rows != cols:
+        raise ValueError(f"{op}: expected square matrices (..., M, M); received non-square shape {shape}.")
+    dtype = str(dtype)
+    if dtype in ("float32", "float64"):
+        return dtype
+    if dtype in ("float16", "bfloat16"):
+        raise TypeError(f"{op}: {dtype} is not supported (no LAPACK kernel); cast the input to float32.")
+    if dtype == "bool" or "int" in dtype:
+        return state.floatx
+    raise TypeError(f"{op}: expected a float tensor; received dtype {dtype}.")
+
+
+def solve_operands(a_shape, b_shape, op):
+    """Check ``a`` (..., M, M) against ``b`` (..., M, K), or (..., M) when ``b`` has rank 1 or ``a``'s rank
+    minus 1 (Keras's rule); returns ``(b_is_vector, batch_shape)``, the batch axes broadcast (None: unknown)."""
+    a_shape, b_shape = tuple(a_shape), tuple(b_shape)
+    if len(b_shape) < 1:
+        raise ValueError(f"{op}: b must have rank >= 1 (a vector or a matrix); received shape {b_shape}.")
+    vector = len(b_shape) == 1 or len(b_shape) == len(a_shape) - 1
+    rows = b_shape[-1] if vector else b_shape[-2]
+    size = a_shape[-1]
+    if rows is not None and size is not None and rows != size:
+        where = "b.shape[-1]" if vector else "b.shape[-2]"
+        raise ValueError(f"{op}: {where} must equal a's size {size}; received a.shape={a_shape}, "
+                         f"b.shape={b_shape}.")
+    batches = [a_shape[:-2], b_shape[:-1] if vector else b_shape[:-2]]
+    if not broadcastable(batches):
+        raise ValueError(f"{op}: the batch axes of a and b do not broadcast; received a.shape={a_shape}, "
+                         f"b.shape={b_shape}.")
+    batch = []
+    for dims in itertools.zip_longest(*(tuple(reversed(s)) for s in batches), fillvalue=1):
+        sizes = {d for d in dims if d != 1}
+        batch.append(None if None in sizes else (sizes.pop() if sizes else 1))
+    return vector, tuple(reversed(batch))
+
+
+_ITEM_BYTES = {"bool": 1, "uint8": 1, "int8": 1, "int16": 2, "float16": 2, "bfloat16": 2, "int32": 4,
+               "float32": 4, "int64": 8, "float64": 8}
+
+
+def bitcast_shape(shape, in_dtype, out_dtype):
+    """``bitcast``'s output shape: ``shape`` with its last axis scaled by ``itemsize(in) / itemsize(out)``."""
+    ratio_in, ratio_out = _ITEM_BYTES[in_dtype], _ITEM_BYTES[out_dtype]
+    if ratio_in == ratio_out:
+        return tuple(shape)
+    last = shape[-1] if shape else None
+    if not shape or (last is not None and (last * ratio_in) % ratio_out):
+        raise ValueError(f"bitcast: cannot view {in_dtype} data of shape {tuple(shape)} as {out_dtype}: the last "
+                         f"axis holds {'no' if not shape else last * ratio_in} bytes, which must be a multiple of "
+                         f"{ratio_out} (the new item size), and a 0-d tensor needs equal item sizes.")
+    return tuple(shape[:-1]) + (None if last is None else last * ratio_in // ratio_out,)

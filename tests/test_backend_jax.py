@@ -63,6 +63,20 @@ def test_64_bit_requests_raise_without_x64_instead_of_silently_narrowing(K, make
         make(K)
 
 
+def test_numpy_int64_data_narrows_to_int32_only_when_every_value_fits(K):
+    """NumPy's default integers (ids, labels) work as Keras on JAX takes them; a value past int32 is refused,
+    where jnp.asarray would wrap it."""
+    if K.x64_enabled():
+        pytest.skip("checks the x64-off narrowing; this process runs with JAX's x64 mode on")
+    ids = K.convert_to_tensor(np.array([[1, 2], [-3, 2**31 - 1]]))
+    assert K.dtype(ids) == "int32" and K.convert_to_numpy(ids).tolist() == [[1, 2], [-3, 2**31 - 1]]
+    assert K.dtype(K.convert_to_tensor(np.array([], dtype=np.int64))) == "int32"
+    with pytest.raises(TypeError, match="KERAFRONT_JAX_ENABLE_X64"):
+        K.convert_to_tensor(np.array([2**40]))
+    with pytest.raises(TypeError, match="KERAFRONT_JAX_ENABLE_X64"):
+        K.convert_to_tensor(np.array([1]), dtype="int64")   # an explicit 64-bit request still raises
+
+
 def test_np_float64_scalars_are_weak_like_python_floats(K):
     """JAX's own convention (np.float64 subclasses float); the spec makes only Python scalars weak."""
     assert K.dtype(K.multiply(K.ones((2,), "float16"), np.float64(0.5))) == "float16"

@@ -46,10 +46,13 @@ def _top_level_definitions(path):
 
 
 def _homes(package):
-    """name -> list of section modules that define it, for every name in ``HOMES``."""
+    """name -> list of section modules that define it, for every name in ``HOMES``. ``_distribute``
+    implements the distribution engine protocol, not ops: its ``list_devices`` is that protocol's."""
     found = {}
     for path in sorted(package.rglob("*.py")):
         section = _section_of(path, package)
+        if section == "_distribute":
+            continue
         for name in _top_level_definitions(path) & HOMES.keys():
             found.setdefault(name, []).append(section)
     return found

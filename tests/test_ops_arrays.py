@@ -177,9 +177,10 @@ def test_get_item_bad_keys(key, error, message):
 def test_namespaces_hold_the_ops_of_kerafront_ops():
     assert ops.numpy.tensordot is ops.tensordot and ops.numpy.sum is ops.sum
     assert ops.linalg.norm is ops.norm
-    assert "tensordot" in dir(ops.numpy) and "svd" not in dir(ops.linalg)
+    assert "tensordot" in dir(ops.numpy) and "svd" in dir(ops.linalg) and "eig" not in dir(ops.linalg)
+    assert ops.linalg.svd is ops.svd
     with pytest.raises(AttributeError, match="a Keras name kerafront does not implement yet"):
-        ops.linalg.svd   # noqa: B018
+        ops.linalg.eig   # noqa: B018
     with pytest.raises(AttributeError, match="has no attribute 'conv'"):
         ops.numpy.conv   # noqa: B018  (not a keras.ops.numpy name)
     namespace = {}

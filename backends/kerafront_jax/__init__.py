@@ -26,11 +26,12 @@ Choices a user may meet:
 # _convert first: it applies KERAFRONT_JAX_ENABLE_X64; _cache and _device configure JAX on import.
 from kerafront_jax._convert import x64_enabled
 from kerafront_jax import _cache  # noqa: F401
-from kerafront_jax._autodiff import stop_gradient, value_and_grad
+from kerafront_jax._autodiff import custom_gradient_call, remat, stop_gradient, value_and_grad
 from kerafront_jax._comparison import (equal, greater, greater_equal, isfinite, isnan, less, less_equal,
                                        logical_and, logical_not, logical_or, logical_xor, not_equal)
 from kerafront_jax._compile import compile, compiled_functions_take_numpy, step_mode
 from kerafront_jax._control_flow import cond, scan, while_loop
+from kerafront_jax._creation import bitcast
 from kerafront_jax._creation import (arange, cast, convert_to_numpy, convert_to_tensor, dtype, eye, full,
                                      is_tensor, ones, shape, zeros)
 from kerafront_jax._device import default_device, device_scope, list_devices, name
@@ -38,10 +39,13 @@ from kerafront_jax._elementwise import (abs, add, arctan2, ceil, clip, cos, divi
                                         floor_divide, log, log1p, maximum, minimum, mod, multiply, negative, power,
                                         round, rsqrt, sigmoid, sign, sin, sqrt, square, subtract, tanh, where)
 from kerafront_jax._fused import dot_product_attention
-from kerafront_jax._linalg import einsum, matmul
+from kerafront_jax._linalg import (cholesky, det, eigh, einsum, lu_factor, matmul, qr, slogdet, solve,
+                                   solve_triangular, svd)
 from kerafront_jax._nn import average_pool, conv, conv_transpose, max_pool
 from kerafront_jax._random import random_normal, random_shuffle, random_uniform, truncated_normal
 from kerafront_jax._reduction import (all, any, argmax, argmin, cumsum, max, mean, min, prod, sum, var)
+from kerafront_jax._elementwise import erfc, erfinv, nextafter
+from kerafront_jax._signal import complex_fft
 from kerafront_jax._shape import (argsort, broadcast_to, concatenate, expand_dims, flip, pad, repeat, reshape,
                                   scatter, slice, sort, split, squeeze, stack, take, take_along_axis, tile, top_k,
                                   transpose)

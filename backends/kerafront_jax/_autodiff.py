@@ -73,3 +73,19 @@ def value_and_grad(fn, argnums=0, has_aux=False):
 
 def stop_gradient(x):
     return lax.stop_gradient(tensor(x))
+
+
+def custom_gradient_call(fn, args):
+    """``jax.custom_gradient`` over the arguments (see ``kerafront.spec``)."""
+
+    @jax.custom_gradient
+    def call(*values):
+        y, vjp = fn(*values)
+        return y, lambda g: tuple(jnp.zeros_like(v) if d is None else d for v, d in zip(values, vjp(g)))
+
+    return call(*(tensor(a) for a in args))
+
+
+def remat(fn):
+    """``jax.checkpoint``: the wrapped function's activations are recomputed in the backward pass."""
+    return jax.checkpoint(fn)

@@ -87,6 +87,18 @@ def _list_dtype(array, op):
                     f"(expected numbers or bools).")
 
 
+def _host_dtype(array, op):
+    """A NumPy array's own dtype. Without x64, int64 (NumPy's default integers, which scripts pass as ids
+    and labels) becomes int32 when every value fits, as Keras on JAX gives; values that do not fit raise
+    instead of wrapping (``jnp.asarray`` turns 2**40 into 0). Other 64-bit data raises (``jax_dtype``)."""
+    name = dtype_name(array.dtype, op)
+    if name == "int64" and not x64_enabled():
+        limits = np.iinfo(np.int32)
+        if array.size == 0 or (array.min() >= limits.min and array.max() <= limits.max):
+            return _JAX_DTYPES["int32"]
+    return jax_dtype(name, op)
+
+
 def to_array(x, target=None, op="convert_to_tensor"):
     """``x`` (an array, NumPy value, Python scalar or nested list) as a ``jax.Array`` of the
     ``jnp.dtype`` ``target``; ``None`` keeps an array's dtype and gives other values kerafront's
@@ -110,7 +122,7 @@ def to_array(x, target=None, op="convert_to_tensor"):
     else:
         array = x if isinstance(x, (np.ndarray, np.generic)) else np.asarray(x)
         if target is None:
-            target = jax_dtype(dtype_name(array.dtype, op), op)
+            target = _host_dtype(array, op)
     # Cast on the host, then transfer: device_put does not compile per shape as jnp.asarray does.
     return jax.device_put(np.asarray(array if array.dtype == target else array.astype(target)))
 

@@ -103,3 +103,20 @@ def arange(start, stop=None, step=1, dtype=None):
 
 def eye(n, m=None, k=0, dtype=None):
     return jnp.eye(n, m, k, dtype=_creation_dtype(dtype, "eye"))
+
+
+def bitcast(x, dtype):
+    """``lax.bitcast_convert_type``, reshaped to NumPy's view shape (the last axis scales; see ``kerafront.spec``).
+    bool travels as uint8 (XLA has no bool bitcast)."""
+    from kerafront.dtypes import standardize_dtype
+    from kerafront.spec_rules import bitcast_shape
+    x, target = to_array(x), standardize_dtype(dtype)
+    source = value_dtype(x)
+    out_shape = bitcast_shape(tuple(x.shape), source, target)
+    if source == "bool":
+        x = x.astype(jnp.uint8)
+    wire = jnp.uint8 if target == "bool" else jax_dtype(target, "bitcast")
+    if x.dtype.itemsize < jnp.dtype(wire).itemsize:
+        x = x.reshape(out_shape + (jnp.dtype(wire).itemsize // x.dtype.itemsize,))
+    y = jax.lax.bitcast_convert_type(x, wire).reshape(out_shape)
+    return y != 0 if target == "bool" else y

@@ -180,6 +180,17 @@ def erf(x):
     return lax.erf(float_tensor(x))
 
 
+def erfc(x):
+    return lax.erfc(float_tensor(x))
+
+
+def erfinv(x):
+    return lax.erf_inv(float_tensor(x))
+
+
+nextafter = binary_op("nextafter", jnp.nextafter, _true_division_operands)
+
+
 def round(x):
     """Half to even; integer and bool inputs are returned unchanged (also by floor and ceil)."""
     x = tensor(x)

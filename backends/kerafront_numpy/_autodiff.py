@@ -378,3 +378,27 @@ def value_and_grad(fn, argnums=0, has_aux=False):
 def stop_gradient(x):
     """Identity forward; the result is a plain array, so no gradient flows back."""
     return x if type(x) is np.ndarray else to_array(x)
+
+
+
+def custom_gradient_call(fn, args):
+    """``fn(*args) -> (y, vjp)``: ``y`` on the tape with ``vjp`` (one cotangent or None per arg) as its VJP.
+
+    ``fn`` runs on the unboxed values, so its own ops record nothing that the backward pass would
+    follow: the gradient of ``y`` is what ``vjp`` returns, alone (``kerafront.spec``).
+    """
+    boxed = [(i, a) for i, a in enumerate(args) if type(a) is Box]
+    values = [_unbox(a) for a in args]
+    y, vjp = fn(*values)
+    y = _unbox(y)
+    if type(y) is not np.ndarray:
+        y = to_array(y)
+    if not boxed or _thread.tape is None or not is_float(y.dtype):
+        return y
+
+    def box_vjp(g, out, *arg_values):
+        return tuple(None if d is None else to_array(_unbox(d)) for d in vjp(g))
+
+    box = Box(y, box_vjp, values, boxed)
+    _thread.tape.append(box)
+    return box

@@ -110,3 +110,14 @@ def shape(x):
 @primitive(None)
 def dtype(x):
     return dtype_name(x.dtype if type(x) is ndarray else to_array(x).dtype)
+
+
+@primitive(None)
+def bitcast(x, dtype):
+    """``ndarray.view`` after ``kerafront.spec_rules.bitcast_shape``'s check (see ``kerafront.spec``)."""
+    from kerafront.dtypes import standardize_dtype
+    from kerafront.spec_rules import bitcast_shape
+    x = to_array(x)
+    x = x if x.flags.c_contiguous else x.copy()  # ascontiguousarray would make a 0-d array 1-d
+    bitcast_shape(x.shape, dtype_name(x.dtype), standardize_dtype(dtype))
+    return x.view(np_dtype(dtype))

@@ -33,11 +33,12 @@ Helpers (no ops): ``_tf`` (imports TensorFlow quietly), ``_kernels`` (direct op 
 """
 
 from kerafront_tensorflow._tf import tf  # noqa: F401  (first: sets the log level, skips Keras)
-from kerafront_tensorflow._autodiff import stop_gradient, value_and_grad
+from kerafront_tensorflow._autodiff import custom_gradient_call, stop_gradient, value_and_grad
 from kerafront_tensorflow._comparison import (equal, greater, greater_equal, isfinite, isnan, less, less_equal,
                                               logical_and, logical_not, logical_or, logical_xor, not_equal)
 from kerafront_tensorflow._compile import compile, step_mode
 from kerafront_tensorflow._control_flow import cond, scan, while_loop
+from kerafront_tensorflow._creation import bitcast
 from kerafront_tensorflow._creation import (arange, cast, convert_to_numpy, convert_to_tensor, dtype, eye, full,
                                             is_tensor, ones, shape, zeros)
 from kerafront_tensorflow._device import default_device, device_scope, list_devices, name, variable_storage
@@ -46,10 +47,13 @@ from kerafront_tensorflow._elementwise import (abs, add, arctan2, ceil, clip, co
                                                power, round, rsqrt, sigmoid, sign, sin, sqrt, square, subtract, tanh,
                                                where)
 from kerafront_tensorflow._fused import relu
-from kerafront_tensorflow._linalg import einsum, matmul
+from kerafront_tensorflow._linalg import (cholesky, det, eigh, einsum, lu_factor, matmul, qr, slogdet, solve,
+                                          solve_triangular, svd)
 from kerafront_tensorflow._nn import average_pool, conv, conv_transpose, max_pool
 from kerafront_tensorflow._random import random_normal, random_shuffle, random_uniform, truncated_normal
 from kerafront_tensorflow._reduction import all, any, argmax, argmin, cumsum, max, mean, min, prod, sum, var
+from kerafront_tensorflow._elementwise import erfc, erfinv, nextafter
+from kerafront_tensorflow._signal import complex_fft
 from kerafront_tensorflow._shape import (argsort, broadcast_to, concatenate, expand_dims, flip, pad, repeat,
                                          reshape, scatter, slice, sort, split, squeeze, stack, take,
                                          take_along_axis, tile, top_k, transpose)

@@ -78,3 +78,23 @@ def _dense(gradient):
 
 def stop_gradient(x):
     return tf.stop_gradient(as_tensor(x))
+
+
+def custom_gradient_call(fn, args):
+    """``tf.custom_gradient`` over the arguments (see ``kerafront.spec``). Variables ``fn`` reads get no
+    gradient from it (as on the other backends: only the arguments do)."""
+
+    @tf.custom_gradient
+    def call(*values):
+        y, vjp = fn(*values)
+
+        def backward(upstream, variables=None):
+            grads = [tf.zeros_like(v) if d is None else tf.cast(as_tensor(d), v.dtype)
+                     for v, d in zip(values, vjp(upstream))]
+            if variables is None:
+                return grads
+            return grads, [tf.zeros_like(v) for v in variables]
+
+        return as_tensor(y), backward
+
+    return call(*(as_tensor(a) for a in args))

@@ -98,3 +98,20 @@ def arange(start, stop=None, step=1, dtype=None):
 
 def eye(n, m=None, k=0, dtype=None):
     return tf.constant(np.eye(n, m, k), dtype=_creation_dtype(dtype))
+
+
+def bitcast(x, dtype):
+    """``tf.bitcast``, reshaped to NumPy's view shape (the last axis scales; see ``kerafront.spec``). bool travels
+    as uint8 (``tf.bitcast`` has no bool)."""
+    from kerafront.dtypes import standardize_dtype
+    from kerafront.spec_rules import bitcast_shape
+    x, target = convert_to_tensor(x), standardize_dtype(dtype)
+    source = dtype_name(x.dtype)
+    out_shape = bitcast_shape(tuple(x.shape), source, target)
+    if source == "bool":
+        x = tf.cast(x, tf.uint8)
+    wire = tf.uint8 if target == "bool" else tf_dtype(target)
+    if x.dtype.size < wire.size:
+        x = tf.reshape(x, out_shape + (wire.size // x.dtype.size,))
+    y = tf.reshape(tf.bitcast(x, wire), out_shape)
+    return tf.not_equal(y, 0) if target == "bool" else y

@@ -7,6 +7,8 @@ Operands whose shapes do not broadcast raise ``ValueError`` naming the op (``bin
 ``names_broadcast_errors``).
 """
 
+import math
+
 from kerafront_tensorflow._convert import (FLOAT_TF, as_tensor, binary_op, binary_operands, bool_operand,
                                            float_operand, floatx_tf, names_broadcast_errors, operands)
 from kerafront_tensorflow._kernels import kernels
@@ -123,6 +125,37 @@ def sigmoid(x):
 
 def erf(x):
     return kernels.Erf(x=float_operand(x))
+
+
+def erfc(x):
+    return kernels.Erfc(x=float_operand(x))
+
+
+def erfinv(x):
+    """``tf.math.erfinv``; in float64 one Halley step refines it (TensorFlow's kernel is off by ~1e-6 near
+    ``|x| = 1``), and the gradient is the exact ``sqrt(pi) / 2 * exp(y**2)`` of the refined value."""
+    x = float_operand(x)
+    return _erfinv_float64(x) if x.dtype == tf.float64 else kernels.Erfinv(x=x)
+
+
+@tf.custom_gradient
+def _erfinv_float64(x):
+    a = tf.abs(x)
+    guess = kernels.Erfinv(x=a)
+    inside = a < 1
+    y = tf.where(inside, guess, tf.zeros_like(a))
+    residual = tf.where(a > 0.5, (1 - a) - kernels.Erfc(x=y), kernels.Erf(x=y) - a)
+    step = residual / (_TWO_OVER_SQRT_PI * tf.exp(-tf.square(y)))
+    refined = tf.sign(x) * tf.where(inside, y - step / (1 + y * step), guess)
+    return refined, lambda g: g * (_SQRT_PI_OVER_TWO * tf.exp(tf.square(refined)))
+
+
+_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
+_SQRT_PI_OVER_TWO = math.sqrt(math.pi) / 2
+
+
+nextafter = binary_op("nextafter", lambda x, y: kernels.NextAfter(x1=x, x2=y), operands=_true_division_operands,
+                      doc="``tf.math.nextafter``; integer or bool operands are cast to floatx first.")
 
 
 maximum = binary_op("maximum", kernels.Maximum, on_bool=kernels.LogicalOr,

@@ -27,11 +27,12 @@ Switches (environment variables, read through ``kerafront.config``):
 """
 
 from kerafront_torch import _module
-from kerafront_torch._autodiff import inference_scope, stop_gradient, value_and_grad
+from kerafront_torch._autodiff import custom_gradient_call, inference_scope, remat, stop_gradient, value_and_grad
 from kerafront_torch._comparison import (equal, greater, greater_equal, isfinite, isnan, less, less_equal,
                                          logical_and, logical_not, logical_or, logical_xor, not_equal)
 from kerafront_torch._compile import compile, step_mode
 from kerafront_torch._control_flow import cond, scan, while_loop
+from kerafront_torch._creation import bitcast
 from kerafront_torch._creation import (arange, cast, convert_to_numpy, convert_to_tensor, dtype, eye, full,
                                        is_tensor, ones, shape, zeros)
 from kerafront_torch._device import (default_device, device_scope, list_devices, name, prepare_for_training,
@@ -39,10 +40,13 @@ from kerafront_torch._device import (default_device, device_scope, list_devices,
 from kerafront_torch._elementwise import (abs, add, arctan2, ceil, clip, cos, divide, erf, exp, expm1, floor,
                                           floor_divide, log, log1p, maximum, minimum, mod, multiply, negative, power,
                                           round, rsqrt, sigmoid, sign, sin, sqrt, square, subtract, tanh, where)
+from kerafront_torch._elementwise import erfc, erfinv, nextafter
+from kerafront_torch._signal import complex_fft
 from kerafront_torch._fused import (binary_crossentropy, categorical_crossentropy, conv_bias, dot_product_attention,
                                     gelu, gru, layer_normalization, log_softmax, logsumexp, lstm, moments, relu, silu,
                                     softmax, softplus, sparse_categorical_crossentropy)
-from kerafront_torch._linalg import einsum, matmul
+from kerafront_torch._linalg import (cholesky, det, eigh, einsum, lu_factor, matmul, qr, slogdet, solve,
+                                     solve_triangular, svd)
 from kerafront_torch._nn import average_pool, conv, conv_transpose, max_pool
 from kerafront_torch._optim import fused_optimizer_update
 from kerafront_torch._random import random_normal, random_shuffle, random_uniform, truncated_normal

@@ -18,6 +18,10 @@ from kerafront import tree
 from kerafront_torch._convert import Tensor, as_tensor
 
 _depth = threading.local()
+# ``watcher(originals, leaves) -> finish(grads) -> grads``, set by the distribution engine
+# (``_distribute.py``) around a replica's step: a top-level call hands it the leaves it differentiates
+# (hooks on them see each gradient as backward produces it) and returns what ``finish`` makes of the grads.
+_gradient_watch = threading.local()
 
 
 def _prepare_leaf(leaf, nested):
@@ -46,13 +50,16 @@ def value_and_grad(fn, argnums=0, has_aux=False):
             if p >= len(args):
                 raise ValueError(f"value_and_grad: argnums {argnums!r} selects argument {p}, but the function "
                                  f"was called with {len(args)} positional arguments.")
-        treedefs, flat = [], []
+        treedefs, flat, originals = [], [], []
         for p in positions:
             leaves, treedef = tree.flatten(args[p])
+            originals += leaves
             leaves = [_prepare_leaf(leaf, nested) for leaf in leaves]
             args[p] = tree.unflatten(treedef, leaves)
             treedefs.append((treedef, len(leaves)))
             flat += leaves
+        watcher = None if nested else getattr(_gradient_watch, "watcher", None)
+        finish = None if watcher is None else watcher(originals, flat)
         _depth.value = getattr(_depth, "value", 0) + 1
         try:
             with torch.enable_grad():
@@ -76,6 +83,8 @@ def value_and_grad(fn, argnums=0, has_aux=False):
         else:
             grads = [torch.zeros_like(leaf) for leaf in flat]
         grads = list(grads) if nested else [g.detach() if g.requires_grad else g for g in grads]
+        if finish is not None:
+            grads = finish(grads)
         trees, start = [], 0
         for treedef, count in treedefs:
             trees.append(tree.unflatten(treedef, grads[start:start + count]))
@@ -97,3 +106,34 @@ def inference_scope():
 
 def stop_gradient(x):
     return as_tensor(x).detach()
+
+
+class _CustomGradient(torch.autograd.Function):
+    """``fn`` forward (torch records nothing inside ``forward``); ``vjp`` backward."""
+
+    @staticmethod
+    def forward(ctx, fn, *args):
+        y, ctx.vjp = fn(*args)
+        ctx.args = args
+        return as_tensor(y)
+
+    @staticmethod
+    def backward(ctx, upstream):
+        grads = ctx.vjp(upstream)
+        return (None,) + tuple(None if d is None or not isinstance(a, Tensor) else as_tensor(d).to(a.dtype)
+                               for a, d in zip(ctx.args, grads))
+
+
+def custom_gradient_call(fn, args):
+    """A ``torch.autograd.Function`` whose backward is the user's ``vjp`` (see ``kerafront.spec``)."""
+    return _CustomGradient.apply(fn, *(as_tensor(a) for a in args))
+
+
+def remat(fn):
+    """``torch.utils.checkpoint`` (non-reentrant): activations are recomputed in the backward pass."""
+    import torch.utils.checkpoint
+
+    def rematerialized(*args, **kwargs):
+        return torch.utils.checkpoint.checkpoint(fn, *args, use_reentrant=False, **kwargs)
+
+    return rematerialized

@@ -127,3 +127,12 @@ def eye(n, m=None, k=0, dtype=None):
     rows = torch.arange(n, device=device).unsqueeze(1)
     cols = torch.arange(m, device=device).unsqueeze(0)
     return (rows + k == cols).to(_creation_dtype(dtype))
+
+
+def bitcast(x, dtype):
+    """``Tensor.view(dtype)`` after ``kerafront.spec_rules.bitcast_shape``'s check (see ``kerafront.spec``)."""
+    from kerafront.dtypes import standardize_dtype
+    from kerafront.spec_rules import bitcast_shape
+    x = as_tensor(x).contiguous()
+    bitcast_shape(tuple(x.shape), DTYPE_NAMES[x.dtype], standardize_dtype(dtype))
+    return x.view(to_torch_dtype(dtype))

@@ -129,6 +129,22 @@ def erf(x):
     return torch.erf(float_input(x))
 
 
+def erfc(x):
+    return torch.erfc(float_input(x))
+
+
+def erfinv(x):
+    return torch.erfinv(float_input(x))
+
+
+def nextafter(x1, x2):
+    """``torch.nextafter``; integer operands give floatx."""
+    try:
+        return torch.nextafter(*binary_tensors(*_float_pair(x1, x2)))
+    except RuntimeError as error:
+        raise broadcast_error("nextafter", error, x1, x2) from None
+
+
 def _extremum(name, fast, clamp, wins, doc):
     """maximum or minimum (``fast``; ``clamp`` against a Python scalar), with ties sending the gradient to
     ``x1`` (``wins(x1, x2)``). When an operand requires grad it is a ``where``: ``fast`` splits a tie's

@@ -187,6 +187,8 @@ from conformance_tests.cases import normalization_ops  # noqa: E402,F401
 from conformance_tests.cases import ctc  # noqa: E402,F401
 from conformance_tests.cases import arrays  # noqa: E402,F401
 from conformance_tests.cases import numeric  # noqa: E402,F401
+from conformance_tests.cases import signal  # noqa: E402,F401
+from conformance_tests.cases import functional  # noqa: E402,F401
 
 
 def _check_unique_ids():

@@ -29,6 +29,10 @@ from conformance_tests.cases import T, add
 # Composites that call a piecewise primitive but need no kink row of their own, and why.
 NO_KINK_ROWS = {
     "softmax": "its max is under stop_gradient (a constant shift): ties in it change no value or gradient",
+    "pinv": "max(s) and where only set the cut-off for small singular values (a comparison, NumPy's rule); "
+            "no gradient flows through the cut-off",
+    "lstsq": "max(s) and where only set the cut-off for small singular values, as pinv",
+    "matrix_rank": "an integer count of singular values above a threshold: no gradient",
     "log_softmax": "its max is under stop_gradient and `where` only replaces a non-finite shift by 0",
     "logsumexp": "its max is under stop_gradient and `where` only replaces a non-finite shift by 0",
     "categorical_crossentropy": "clip keeps probabilities in [epsilon, 1 - epsilon]; clip's rows check its rule "

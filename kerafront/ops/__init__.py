@@ -29,6 +29,10 @@ from kerafront.ops.ctc import *  # noqa: F401,F403
 from kerafront.ops import ctc as _ctc
 from kerafront.ops.arrays import *  # noqa: F401,F403
 from kerafront.ops import arrays as _arrays
+from kerafront.ops.linalg_ops import *  # noqa: F401,F403
+from kerafront.ops import linalg_ops as _linalg_ops
+from kerafront.ops.signal import *  # noqa: F401,F403
+from kerafront.ops import signal as _signal
 from kerafront.ops import image  # keras.ops.image: resize, crop_images, pad_images, color conversions
 from kerafront.ops import linalg, numpy  # keras.ops.linalg, keras.ops.numpy: namespaces of the names above
 
@@ -37,4 +41,11 @@ COMPOSITE_NAMES = (tuple(_math.__all__) + tuple(_nn.__all__) + tuple(_rnn.__all_
                    + tuple(_normalization_ops.__all__)
                    + tuple(_numeric.__all__) + tuple(_statistics.__all__) + tuple(_bitwise.__all__)
                    + tuple(_ctc.__all__)
-                   + tuple(_arrays.__all__))
+                   + tuple(_arrays.__all__)
+                   + tuple(_linalg_ops.__all__)
+                   + tuple(_signal.__all__))
+from kerafront.ops.core import *  # noqa: E402,F401,F403  (scatter_update, slice_update, unstack, unique, ...)
+from kerafront.ops.functional import *  # noqa: E402,F401,F403  (map, switch, associative_scan, custom_gradient, ...)
+from kerafront.ops.einops import *  # noqa: E402,F401,F403  (rearrange)
+from kerafront.ops import core as _core, einops as _einops, functional as _functional  # noqa: E402
+COMPOSITE_NAMES += tuple(_core.__all__) + tuple(_functional.__all__) + tuple(_einops.__all__)

@@ -723,11 +723,16 @@ def bincount(x, weights=None, minlength=0, sparse=False):
     if is_float(standardize_dtype(dtype_of(x))) or _rank(x) not in (1, 2):
         raise ValueError(f"bincount: expected a 1-D or 2-D integer tensor, received {dtype_of(x)} of shape "
                          f"{tuple(shape_of(x))}.")
-    import numpy as np
-    values = convert_to_numpy(x)
-    if values.size and values.min() < 0:
+    try:
+        values = convert_to_numpy(x)
+    except TypeError:  # traced inside compile(): only a static length can be used, so minlength must cover x
+        if minlength <= 0:
+            raise ValueError("bincount: inside a compiled function the output length cannot be read from x; "
+                             "pass minlength (values >= minlength are not counted there).") from None
+        values = None
+    if values is not None and values.size and values.min() < 0:
         raise ValueError("bincount: values must be non-negative.")
-    length = builtins.max(int(values.max()) + 1 if values.size else 0, minlength)
+    length = minlength if values is None else builtins.max(int(values.max()) + 1 if values.size else 0, minlength)
     hits = equal(expand_dims(x, -1), arange(length))
     if weights is None:
         return sum(cast(hits, "int32"), axis=-2)

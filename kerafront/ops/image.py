@@ -30,8 +30,15 @@ from kerafront.ops._primitives import (abs, add, cast, clip, concatenate, conver
                                        min as reduce_min, minimum, multiply, pad, round, shape as shape_of, slice,
                                        split, squeeze, stop_gradient, subtract, take, where)
 from kerafront.ops._image_affine import affine_transform
+from kerafront.ops._image_filters import gaussian_blur, sobel_edges, ssim
+from kerafront.ops._image_patches import extract_patches, extract_patches_3d, map_coordinates
+from kerafront.ops._image_warps import elastic_transform, perspective_transform
+from kerafront.ops._image_scale import scale_and_translate
 
 __all__ = ["resize", "affine_transform", "crop_images", "pad_images", "rgb_to_grayscale", "rgb_to_hsv", "hsv_to_rgb"]
+__all__ += ["gaussian_blur", "sobel_edges", "ssim", "extract_patches", "extract_patches_3d", "map_coordinates",
+            "perspective_transform", "elastic_transform"]
+__all__ += ["scale_and_translate"]
 
 INTERPOLATIONS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5")
 

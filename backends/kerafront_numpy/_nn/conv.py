@@ -64,12 +64,18 @@ def _ungroup_rows(y, groups):
     return y[0] if groups == 1 else y.transpose(1, 0, 2).reshape(y.shape[1], -1)
 
 
+def _matmul(a, b):
+    """``np.matmul`` in ``a``'s dtype (ml_dtypes' bfloat16 product comes back as float32)."""
+    out = np.matmul(a, b)
+    return out.astype(a.dtype) if out.dtype != a.dtype else out
+
+
 def conv_with_patches(x, kernel, strides, dilations, pads, outs):
     """Correlate ``x`` (N, H, W, C_in) with ``kernel`` (kh, kw, C_in/groups, C_out) -> (N, Ho, Wo, C_out),
     and the im2col patches it multiplied (the kernel gradient needs them again)."""
     groups = x.shape[-1] // kernel.shape[-2]
     cols = _patches(x, kernel.shape[:-2], strides, dilations, pads, outs, groups)
-    y = np.matmul(cols, _grouped_kernel(kernel, groups))
+    y = _matmul(cols, _grouped_kernel(kernel, groups))
     return _ungroup_rows(y, groups).reshape((x.shape[0],) + tuple(outs) + (kernel.shape[-1],)), cols
 
 
@@ -86,7 +92,7 @@ def _conv_kernel_grad_nhwc(x, gy, kernel_shape, strides, dilations, pads, cols=N
     if cols is None:
         cols = _patches(x, tuple(window), strides, dilations, pads, outs, groups)
     g = gy.reshape(-1, groups, c_out // groups).transpose(1, 0, 2)
-    dk = np.matmul(cols.transpose(0, 2, 1), g)
+    dk = _matmul(cols.transpose(0, 2, 1), g)
     return dk.transpose(1, 0, 2).reshape(kernel_shape)
 
 
@@ -103,7 +109,7 @@ def _conv_input_grad_nhwc(gy, kernel, x_shape, strides, dilations, pads):
     outs = gy.shape[1:-1]
     g = gy.reshape(-1, groups, c_out // groups).transpose(1, 0, 2)                    # (groups, rows, Og)
     tap_kernels = kernel.reshape(math.prod(window), cg, groups, c_out // groups).transpose(0, 2, 3, 1)
-    dtaps = np.matmul(g, tap_kernels).reshape((math.prod(window), groups, n) + tuple(outs) + (cg,))
+    dtaps = _matmul(g, tap_kernels).reshape((math.prod(window), groups, n) + tuple(outs) + (cg,))
     extent = padded_extent(sizes, window, strides, dilations, pads, outs)
     dxp = np.zeros((n,) + extent + (groups, cg), dtype=dtaps.dtype)
     for number, tap in enumerate(np.ndindex(*window)):

@@ -47,7 +47,7 @@ def take(x, indices, axis=None):
     if axis is not None:
         axis = single_axis(axis, x.ndim, "take")
     try:
-        return np.take(x, indices, axis=axis)
+        return np.asarray(np.take(x, indices, axis=axis))  # a 0-d index gives a NumPy scalar, not recorded
     except IndexError:
         size = x.size if axis is None else x.shape[axis]
         raise index_error("take", indices.min(), indices.max(), size, axis, x.shape) from None

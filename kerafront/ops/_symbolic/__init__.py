@@ -20,6 +20,7 @@ the op table through these rules and compares shapes and dtypes with the NumPy r
 
 from kerafront.ops._symbolic import (_autodiff, _comparison, _compile, _control_flow, _creation,  # noqa: F401
                                      _elementwise, _linalg, _nn, _random, _reduction, _shape)
+from kerafront.ops._symbolic import _signal  # noqa: F401
 from kerafront.ops._symbolic._arguments import RULES
 from kerafront.ops._symbolic._creation import SymbolicShape
 from kerafront.ops._symbolic._shape import getitem

@@ -8,7 +8,8 @@ import numpy as np
 from kerafront._keras_tensor import KerasTensor
 from kerafront.config import active, state
 from kerafront.dtypes import INT_DTYPES, standardize_dtype
-from kerafront.ops._symbolic._arguments import PYTHON_SCALARS, dims, rule, shape_of, spec_of
+from kerafront.ops._symbolic._arguments import PYTHON_SCALARS, dims, promote, rule, shape_of, spec_of
+from kerafront.spec_rules import bitcast_shape
 
 
 @rule
@@ -90,3 +91,10 @@ def shape(x):
 @rule
 def dtype(x):
     return spec_of(x, "dtype")[1]
+
+
+@rule
+def bitcast(x, dtype):
+    shape, x_dtype = spec_of(x, "bitcast")
+    target = standardize_dtype(dtype)
+    return KerasTensor(bitcast_shape(shape, x_dtype or promote(x), target), target)

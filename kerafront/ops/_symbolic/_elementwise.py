@@ -26,7 +26,8 @@ def unary(name, floating=True, result=None):
 
 for _name in ("add", "subtract", "multiply", "floor_divide", "mod", "power", "maximum", "minimum"):
     binary(_name)
-for _name in ("sqrt", "rsqrt", "exp", "log", "log1p", "expm1", "sin", "cos", "tanh", "sigmoid", "erf"):
+for _name in ("sqrt", "rsqrt", "exp", "log", "log1p", "expm1", "sin", "cos", "tanh", "sigmoid", "erf", "erfc",
+              "erfinv"):
     unary(_name)
 for _name in ("negative", "abs", "sign", "square", "round", "floor", "ceil"):
     unary(_name, floating=False)
@@ -41,6 +42,12 @@ def divide(x1, x2):
 @rule
 def arctan2(x1, x2):
     out = broadcast("arctan2", [shape_of(x1, "arctan2"), shape_of(x2, "arctan2")])
+    return KerasTensor(out, float_of(promote(x1, x2)))
+
+
+@rule
+def nextafter(x1, x2):
+    out = broadcast("nextafter", [shape_of(x1, "nextafter"), shape_of(x2, "nextafter")])
     return KerasTensor(out, float_of(promote(x1, x2)))
 
 

@@ -1,8 +1,8 @@
-"""Linear-algebra rules: ``matmul`` (NumPy's 1-D promotion, batch broadcasting) and ``einsum``."""
+"""Linear-algebra rules: ``matmul`` (NumPy's 1-D promotion, batch broadcasting), ``einsum``, decompositions."""
 
 from kerafront._keras_tensor import KerasTensor
-from kerafront.ops._symbolic._arguments import broadcast, known, promote, rule, shape_of
-from kerafront.spec_rules import broadcastable
+from kerafront.ops._symbolic._arguments import broadcast, known, promote, rule, shape_of, spec_of
+from kerafront.spec_rules import broadcastable, linalg_operand, solve_operands
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -61,3 +61,87 @@ def _einsum_terms(subscripts, shapes):
         letters = "".join(expanded)
         output = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell))
     return expanded, output.replace("...", ell)
+
+
+# Decompositions and solves: the checks are ``spec_rules``' (the backends' own), the shapes Keras's.
+
+def _matrix(x, op, square=True):
+    shape, dtype = spec_of(x, op)
+    dtype = linalg_operand(shape, dtype if dtype is not None else promote(x), op, square)
+    return tuple(shape), dtype
+
+
+def _min(m, n):
+    return None if m is None or n is None else min(m, n)
+
+
+@rule
+def cholesky(x, upper=False):
+    shape, dtype = _matrix(x, "cholesky")
+    return KerasTensor(shape, dtype)
+
+
+def _solve(a, b, op):
+    a_shape = shape_of(a, op)
+    dtype = linalg_operand(a_shape, promote(a, b), op)
+    b_shape = shape_of(b, op)
+    vector, batch = solve_operands(a_shape, b_shape, op)
+    size = a_shape[-1] if a_shape[-1] is not None else (b_shape[-1] if vector else b_shape[-2])
+    return KerasTensor(batch + ((size,) if vector else (size, b_shape[-1])), dtype)
+
+
+@rule
+def solve(a, b):
+    return _solve(a, b, "solve")
+
+
+@rule
+def solve_triangular(a, b, lower=False):
+    return _solve(a, b, "solve_triangular")
+
+
+@rule
+def lu_factor(x):
+    shape, dtype = _matrix(x, "lu_factor")
+    return KerasTensor(shape, dtype), KerasTensor(shape[:-1], "int32")
+
+
+@rule
+def qr(x, mode="reduced"):
+    shape, dtype = _matrix(x, "qr", square=False)
+    if mode not in ("reduced", "complete"):
+        raise ValueError(f"qr: mode must be 'reduced' or 'complete'; received mode={mode!r}.")
+    batch, (m, n) = shape[:-2], shape[-2:]
+    k = _min(m, n) if mode == "reduced" else m
+    return KerasTensor(batch + (m, k), dtype), KerasTensor(batch + (k, n), dtype)
+
+
+@rule
+def eigh(x):
+    shape, dtype = _matrix(x, "eigh")
+    return KerasTensor(shape[:-1], dtype), KerasTensor(shape, dtype)
+
+
+@rule
+def svd(x, full_matrices=True, compute_uv=True):
+    shape, dtype = _matrix(x, "svd", square=False)
+    batch, (m, n) = shape[:-2], shape[-2:]
+    k = _min(m, n)
+    s = KerasTensor(batch + (k,), dtype)
+    if not compute_uv:
+        return s
+    if full_matrices:
+        return KerasTensor(batch + (m, m), dtype), s, KerasTensor(batch + (n, n), dtype)
+    return KerasTensor(batch + (m, k), dtype), s, KerasTensor(batch + (k, n), dtype)
+
+
+@rule
+def det(x):
+    shape, dtype = _matrix(x, "det")
+    return KerasTensor(shape[:-2], dtype)
+
+
+@rule
+def slogdet(x):
+    shape, dtype = _matrix(x, "slogdet")
+    return KerasTensor(shape[:-2], dtype), KerasTensor(shape[:-2], dtype)

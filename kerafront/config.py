@@ -43,6 +43,8 @@ SWITCHES = {
     "KERAFRONT_JAX_COMPILATION_CACHE": "JAX's persistent compilation cache: unset/1 uses ~/.cache/kerafront/jax, "
                                        "0 turns it off, anything else is the folder.",
     "KERAFRONT_TF_XLA": "1 compiles TensorFlow steps with XLA (jit_compile=True); off by default.",
+    "KERAFRONT_TF_LOGICAL_CPUS": "N splits the CPU into N logical TensorFlow devices at import (cpu:0..cpu:N-1), so "
+                                 "tf.distribute runs N replicas on a CPU-only machine.",
     "KERAFRONT_MAX_EPOCHS": "caps the epochs of every fit() (for a quick run of a script; Keras's KERAS_MAX_EPOCHS).",
     "KERAFRONT_MAX_STEPS_PER_EPOCH": "caps the steps of each epoch of fit() and of evaluate()/predict() "
                                      "(Keras's KERAS_MAX_STEPS_PER_EPOCH).",

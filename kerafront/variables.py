@@ -24,9 +24,9 @@ import numpy as np
 from kerafront import _name_scope, dtypes as _dtypes
 from kerafront.config import backend_module, floatx
 from kerafront.ops._dispatch import VariableBase
-from kerafront.ops._primitives import (abs, add, convert_to_numpy, convert_to_tensor, divide, dtype as dtype_of, equal,
-                                       floor_divide, greater, greater_equal, is_tensor, less, less_equal, matmul, mod,
-                                       multiply, negative, not_equal, power, shape as shape_of, subtract)
+from kerafront.ops._primitives import (abs, add, cast, convert_to_numpy, convert_to_tensor, divide, dtype as dtype_of,
+                                       equal, floor_divide, greater, greater_equal, is_tensor, less, less_equal, matmul,
+                                       mod, multiply, negative, not_equal, power, shape as shape_of, subtract)
 
 _scopes = threading.local()
 
@@ -34,6 +34,30 @@ _scopes = threading.local()
 def _current_scope():
     stack = getattr(_scopes, "stack", None)
     return stack[-1] if stack else None
+
+
+class AutocastScope:
+    """``with AutocastScope("float16"):`` float variables (``autocast=True``) read as float16;
+    ``AutocastScope(None)`` turns casting off inside. ``Layer.__call__`` opens one for a layer whose
+    dtype policy computes in another dtype than its variables' (mixed precision), as Keras does."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+        self.previous = None
+
+    def __enter__(self):
+        self.previous = getattr(_scopes, "autocast", None)
+        _scopes.autocast = self.dtype
+        return self
+
+    def __exit__(self, *exc):
+        _scopes.autocast = self.previous
+        return False
+
+
+def autocast_dtype():
+    """The dtype float variables read as in the current ``AutocastScope`` (``None``: their own)."""
+    return getattr(_scopes, "autocast", None)
 
 
 class StatelessScope:
@@ -78,13 +102,16 @@ class Variable(VariableBase):
         dtype: kerafront dtype string; defaults to floatx for floating values.
         trainable: whether optimizers update it.
         name: the variable's name; ``path`` is ``"<layer path>/<name>"`` once a layer owns it.
+        autocast: whether ``value`` is read as the dtype of an enclosing ``AutocastScope`` (float
+            variables only; a mixed-precision layer's ``call`` opens one).
     """
 
     __slots__ = ("_value", "name", "path", "_trainable", "_dtype", "_shape", "constraint", "regularizer",
-                 "_storage", "_read", "__weakref__")
+                 "_storage", "_read", "autocast", "__weakref__")
 
-    def __init__(self, initializer, shape=None, dtype=None, trainable=True, name=None):
+    def __init__(self, initializer, shape=None, dtype=None, trainable=True, name=None, autocast=True):
         self.name = name or "variable"
+        self.autocast = bool(autocast)
         self.path = _name_scope.prefixed(self.name)
         self._trainable = bool(trainable)
         self.constraint = None
@@ -122,6 +149,15 @@ class Variable(VariableBase):
 
     @property
     def value(self):
+        """The current value; inside an ``AutocastScope``, a float variable's value cast to its dtype."""
+        value = self._current_value()
+        target = getattr(_scopes, "autocast", None)
+        if target is not None and target != self._dtype and self.autocast and self._dtype in _dtypes.FLOAT_DTYPES:
+            return cast(value, target)
+        return value
+
+    def _current_value(self):
+        """The value in the variable's own dtype (a ``StatelessScope``'s substitute, else the stored one)."""
         scope = _current_scope()
         if scope is not None:
             substituted = scope.get(self)
@@ -178,10 +214,10 @@ class Variable(VariableBase):
             self._value = self._storage.assign(self._value, value)
 
     def assign_add(self, delta):
-        return self.assign(add(self.value, delta))
+        return self.assign(add(self._current_value(), delta))
 
     def assign_sub(self, delta):
-        return self.assign(subtract(self.value, delta))
+        return self.assign(subtract(self._current_value(), delta))
 
     def numpy(self):
         return convert_to_numpy(self.value)

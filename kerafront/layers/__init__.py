@@ -1,5 +1,6 @@
 """Keras-style layers, written once over ``kerafront.ops`` (the contract: ``kerafront.layers.layer``)."""
 
+from kerafront.layers.audio import MelSpectrogram, STFTSpectrogram
 from kerafront.layers.adaptive_pooling import (AdaptiveAveragePooling1D, AdaptiveAveragePooling2D,
                                                AdaptiveAveragePooling3D, AdaptiveMaxPooling1D, AdaptiveMaxPooling2D,
                                                AdaptiveMaxPooling3D)
@@ -23,6 +24,15 @@ from kerafront.layers.preprocessing.discretization import Discretization
 from kerafront.layers.preprocessing.hashed_crossing import HashedCrossing
 from kerafront.layers.preprocessing.hashing import Hashing
 from kerafront.layers.preprocessing.image.center_crop import CenterCrop
+from kerafront.layers.preprocessing.image.blur import RandomGaussianBlur
+from kerafront.layers.preprocessing.image.color import (AutoContrast, RandomColorDegeneration, RandomGrayscale,
+                                                       RandomHue, RandomInvert, RandomPosterization, RandomSaturation,
+                                                       RandomSharpness, RandomColorJitter, Solarization)
+from kerafront.layers.preprocessing.image.equalization import Equalization
+from kerafront.layers.preprocessing.image.geometric_more import RandomPerspective, RandomShear
+from kerafront.layers.preprocessing.image.elastic import RandomElasticTransform
+from kerafront.layers.preprocessing.image.policies import AugMix, RandAugment
+from kerafront.layers.preprocessing.image.mixing import CutMix, MixUp, RandomErasing
 from kerafront.layers.preprocessing.image.random_brightness import RandomBrightness
 from kerafront.layers.preprocessing.image.random_contrast import RandomContrast
 from kerafront.layers.preprocessing.image.random_crop import RandomCrop
@@ -49,6 +59,7 @@ from kerafront.layers.rms_normalization import RMSNormalization
 from kerafront.layers.spectral_normalization import SpectralNormalization
 from kerafront.layers.rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
                                   StackedRNNCells, TimeDistributed)
+from kerafront.layers.rnn.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from kerafront.layers.symbolic import KerasTensor
 from kerafront.layers.wrappers import Pipeline, Wrapper
 
@@ -77,6 +88,13 @@ __all__ = [
     "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast", "RandomBrightness",
     "RandomCrop",
 ]
+__all__ += ["Solarization", "RandomInvert", "RandomGrayscale", "AutoContrast", "RandomPosterization",
+            "RandomColorDegeneration", "RandomSaturation", "RandomHue", "RandomSharpness", "RandomColorJitter"]
+__all__ += ["RandomGaussianBlur", "Equalization", "MixUp", "CutMix", "RandomErasing", "RandomShear",
+            "RandomPerspective"]
+__all__ += ["RandomElasticTransform", "RandAugment", "AugMix"]
+__all__ += ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
+__all__ += ["STFTSpectrogram", "MelSpectrogram"]
 
 __all__ += ["DepthwiseConv1D", "SeparableConv1D", "RMSNormalization", "AdaptiveAveragePooling1D",
             "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D",

@@ -1,8 +1,12 @@
 """``Layer``: the base class of every kerafront layer and model. Its contract, stated once:
 
 * ``__init__(**kwargs)`` accepts ``name``, ``dtype``, ``trainable``, ``activity_regularizer``,
-  ``input_shape`` / ``input_dim`` / ``batch_size`` (used by ``Sequential`` as in Keras); any other
-  keyword raises ``ValueError`` naming the layer class.
+  ``autocast``, ``input_shape`` / ``input_dim`` / ``batch_size`` (used by ``Sequential`` as in Keras);
+  any other keyword raises ``ValueError`` naming the layer class.
+* ``dtype`` is a dtype policy (``kerafront.dtype_policies``: a name such as ``"float32"`` or
+  ``"mixed_bfloat16"``, a ``DTypePolicy``, its config; ``None``: the global policy). Weights are
+  created in ``variable_dtype`` (= ``dtype``); float inputs are cast to ``compute_dtype``, and under a
+  mixed policy ``call`` reads float weights as ``compute_dtype`` (an ``AutocastScope``), as in Keras.
 * ``build(input_shape)`` creates weights with ``add_weight``. It runs once, on the first call, with
   the input shape (a tuple, or a list of tuples for a layer taking a list). ``built`` becomes True.
 * ``call(inputs, training=None, mask=None)`` computes; ``training``/``mask`` may be left out of the
@@ -31,7 +35,7 @@ import inspect
 
 import numpy as np
 
-from kerafront import _masking, config, ops, tree
+from kerafront import _masking, _operation, config, ops, tree
 from kerafront.dtypes import is_float, standardize_dtype
 from kerafront.layers import _context, _tracking
 from kerafront.layers._mask_rules import MaskRules
@@ -40,7 +44,7 @@ from kerafront.layers.input_spec import check_input_spec
 from kerafront.layers.symbolic import KerasTensor, Node, is_shape, map_shapes, shape_of
 from kerafront.random import SeedGenerator
 from kerafront.utils.naming import auto_name
-from kerafront.variables import StatelessScope, Variable
+from kerafront.variables import AutocastScope, StatelessScope, Variable, autocast_dtype
 
 _JSON_SCALARS = (str, int, float, bool, type(None))
 _any_losses = [False]  # set once some layer called add_loss: then outer calls clear old losses
@@ -69,7 +73,7 @@ class Layer(MaskRules, LayerBase):
         cls._call_flags = None
 
     def __init__(self, *, name=None, dtype=None, trainable=True, activity_regularizer=None, input_shape=None,
-                 input_dim=None, batch_size=None, batch_input_shape=None, **kwargs):
+                 input_dim=None, batch_size=None, batch_input_shape=None, autocast=True, **kwargs):
         if kwargs:
             raise ValueError(f"{type(self).__name__}: unrecognized keyword argument(s) {sorted(kwargs)}. "
                              f"Check the spelling against the layer's documented arguments.")
@@ -83,8 +87,9 @@ class Layer(MaskRules, LayerBase):
         self.name = name or auto_name(type(self).__name__)
         if not isinstance(self.name, str):
             raise TypeError(f"{type(self).__name__}: name must be a string, got {self.name!r}.")
-        self._dtype = standardize_dtype(dtype) or config.floatx()
-        self._autocast = is_float(self._dtype)
+        self.autocast = bool(autocast)
+        self._remat_scope = _operation.current_remat_scope()
+        self._set_dtype_policy(dtype)
         self._trainable = bool(trainable)
         self.built = False
         self.activity_regularizer = regularizers.get(activity_regularizer)
@@ -172,12 +177,14 @@ class Layer(MaskRules, LayerBase):
     # Weights and variables
 
     def add_weight(self, shape=None, initializer="glorot_uniform", dtype=None, trainable=True, regularizer=None,
-                   constraint=None, name=None):
+                   constraint=None, name=None, autocast=True):
         """Create and track a weight; returns the ``kerafront.Variable``.
 
         ``initializer``: a name (``"zeros"``, ``"glorot_uniform"``, ...), an initializer object or a
         callable ``(shape, dtype)``; ``shape`` defaults to ``()``. The variable's ``path`` is the
-        names of the layers being built, then ``name`` (``"sequential/dense/kernel"``).
+        names of the layers being built, then ``name`` (``"sequential/dense/kernel"``). ``dtype``
+        defaults to the policy's ``variable_dtype``; ``autocast=False`` keeps the weight in its own
+        dtype inside a mixed-precision ``call`` (Keras does so for normalization statistics).
         """
         from kerafront import constraints, initializers, regularizers
         shape = () if shape is None else tuple(int(d) for d in shape)
@@ -185,7 +192,7 @@ class Layer(MaskRules, LayerBase):
         name = name or "variable"
         path = _context.current_path(name) if _context.name_scope_stack() else f"{self.name}/{name}"
         variable = Variable(initializers.for_weight(initializer, shape, dtype, path), shape=shape, dtype=dtype,
-                            trainable=bool(trainable) and self._trainable, name=name)
+                            trainable=bool(trainable) and self._trainable, name=name, autocast=autocast)
         variable.path = path
         variable.regularizer = regularizers.get(regularizer)
         variable.constraint = constraints.get(constraint)
@@ -252,11 +259,37 @@ class Layer(MaskRules, LayerBase):
                 v.trainable = value
 
     @property
+    def dtype_policy(self):
+        """The layer's ``DTypePolicy`` (settable with a policy or its name)."""
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        self._set_dtype_policy(value)
+
+    def _set_dtype_policy(self, dtype):
+        from kerafront import dtype_policies
+        policy = dtype_policies.get(dtype)
+        object.__setattr__(self, "_dtype_policy", policy)
+        self._dtype = standardize_dtype(policy.variable_dtype)
+        self._compute_dtype = standardize_dtype(policy.compute_dtype)
+        self._autocast = self.autocast and is_float(self._compute_dtype)
+
+    @property
     def dtype(self):
-        """The dtype of the layer's weights and computations (floatx by default)."""
+        """The dtype of the layer's weights (``variable_dtype``; floatx by default), as in Keras."""
         return self._dtype
 
-    compute_dtype = variable_dtype = dtype
+    @property
+    def variable_dtype(self):
+        return self._dtype
+
+    @property
+    def compute_dtype(self):
+        """The dtype of the layer's inputs, computations and outputs (float16 under ``mixed_float16``)."""
+        return self._compute_dtype
+
+    input_dtype = compute_dtype
 
     def get_weights(self):
         """Weights as NumPy arrays, in ``weights`` order (Keras's: kernel then bias, ...)."""
@@ -340,7 +373,7 @@ class Layer(MaskRules, LayerBase):
         if type(self).compute_output_shape is Layer.compute_output_shape:
             return self._trace_call(inputs, *args, **kwargs)
         output_shape = self.compute_output_shape(shape_of(inputs))
-        return map_shapes(lambda s: KerasTensor(s, self._dtype), output_shape)
+        return map_shapes(lambda s: KerasTensor(s, self._compute_dtype), output_shape)
 
     def _trace_call(self, inputs, *args, **kwargs):
         """``call`` on symbolic ``inputs``, inside a ``StatelessScope`` so that its assigns (moving
@@ -354,11 +387,12 @@ class Layer(MaskRules, LayerBase):
         if mask is not None and takes_mask:
             kwargs["mask"] = mask
         if self._autocast:
+            dtype = self._compute_dtype
             inputs = tree.map_structure(
-                lambda t: KerasTensor(t.shape, self._dtype, name=t.name)
-                if isinstance(t, KerasTensor) and t.dtype != self._dtype and is_float(t.dtype) else t, inputs)
+                lambda t: KerasTensor(t.shape, dtype, name=t.name)
+                if isinstance(t, KerasTensor) and t.dtype != dtype and is_float(t.dtype) else t, inputs)
         try:
-            with StatelessScope():
+            with StatelessScope(), AutocastScope(self._autocast_target()):
                 return self.call(inputs, *args, **kwargs)
         except (TypeError, ValueError, IndexError) as error:
             if getattr(error, "kerafront_trace_error", False):  # a nested layer's, naming that layer
@@ -410,7 +444,13 @@ class Layer(MaskRules, LayerBase):
                 check_input_spec(self, args[0])
             if not self.built:
                 self._build_on_call(args[0], tree.map_structure(lambda t: tuple(ops.shape(t)), args[0]))
-            outputs = self.call(*args, **kwargs)
+            call = (self.call if getattr(self, "_remat_scope", None) is None
+                    else _operation.rematerialized_call(self, args, kwargs))
+            if autocast_dtype() is None and self._compute_dtype == self._dtype:
+                outputs = call(*args, **kwargs)
+            else:
+                with AutocastScope(self._autocast_target()):
+                    outputs = call(*args, **kwargs)
             if self.activity_regularizer is not None:
                 for output in tree.flatten(outputs)[0]:
                     loss = self.activity_regularizer(output)
@@ -454,6 +494,16 @@ class Layer(MaskRules, LayerBase):
         Node(self, args, dict(kwargs), outputs)
         return outputs
 
+    def _autocast_target(self):
+        """The dtype float weights read as inside ``call`` (Keras's rule): the compute dtype when it
+        differs from the variable dtype or an outer layer's scope is active, ``None`` (no casting) for
+        a layer with ``autocast=False`` or a non-float compute dtype."""
+        if not (self.autocast and is_float(self._compute_dtype)):
+            return None
+        if autocast_dtype() is None and self._compute_dtype == self._dtype:
+            return None
+        return self._compute_dtype
+
     def _build_on_call(self, inputs, shapes):
         """Build on the first call, from the inputs' ``shapes`` (Model/Sequential override this)."""
         self.build(shapes)
@@ -473,12 +523,12 @@ class Layer(MaskRules, LayerBase):
             if not isinstance(x, (np.ndarray, np.generic, float, int)):
                 return x
             if isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind == "f":
-                return ops.convert_to_tensor(x, dtype=self._dtype if self._autocast else config.floatx())
+                return ops.convert_to_tensor(x, dtype=self._compute_dtype if self._autocast else config.floatx())
             x = ops.convert_to_tensor(x)
         if self._autocast:
             dtype = dtype_name(x)
-            if dtype != self._dtype and is_float(dtype):
-                x = ops.cast(x, self._dtype)
+            if dtype != self._compute_dtype and is_float(dtype):
+                x = ops.cast(x, self._compute_dtype)
         return x
 
     @classmethod
@@ -539,12 +589,21 @@ class Layer(MaskRules, LayerBase):
     def get_config(self):
         """JSON-able constructor arguments. A subclass that does not override this gets its own
         ``__init__`` arguments recorded automatically when they are plain JSON values."""
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self._dtype}
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self._dtype_config()}
         if type(self).get_config is not Layer.get_config:
             return config
         extra = auto_config(self, Layer.__init__)
         extra.update(config)
         return extra
+
+    def _dtype_config(self):
+        """The policy for ``get_config``: its name (``"mixed_float16"``), or its Keras config when a
+        name cannot say it (a ``DTypePolicyMap``); Keras-format files wrap names as Keras does."""
+        from kerafront import dtype_policies
+        policy = self._dtype_policy
+        if type(policy) in (dtype_policies.DTypePolicy, dtype_policies.FloatDTypePolicy):
+            return policy.name
+        return dtype_policies.serialize(policy)
 
     @classmethod
     def from_config(cls, config):

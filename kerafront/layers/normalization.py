@@ -5,9 +5,20 @@ Both compute ``x * inv + (beta - mean * inv)`` with ``inv = gamma / sqrt(varianc
 """
 
 from kerafront import constraints, initializers, ops, regularizers
+from kerafront.distribution import distribution_lib
 from kerafront.layers.input_spec import InputSpec
 from kerafront.layers.layer import Layer
 from kerafront.saving.serialization import serialize
+
+
+def _at_least_float32(inputs):
+    """float16/bfloat16 inputs as float32: under a mixed policy the statistics are computed in float32
+    from float32 weights (created with ``autocast=False``), and the output is cast back, as in Keras."""
+    return ops.cast(inputs, "float32") if ops.dtype(inputs) in ("float16", "bfloat16") else inputs
+
+
+def _in_compute_dtype(layer, outputs):
+    return outputs if ops.dtype(outputs) == layer.compute_dtype else ops.cast(outputs, layer.compute_dtype)
 
 
 def _normalize(inputs, mean, variance, gamma, beta, epsilon):
@@ -37,10 +48,10 @@ class _ScaleCenterMixin:
         self.gamma = self.beta = None
         if self.scale:
             self.gamma = self.add_weight(shape, initializer=self.gamma_initializer, regularizer=self.gamma_regularizer,
-                                         constraint=self.gamma_constraint, name="gamma")
+                                         constraint=self.gamma_constraint, name="gamma", autocast=False)
         if self.center:
             self.beta = self.add_weight(shape, initializer=self.beta_initializer, regularizer=self.beta_regularizer,
-                                        constraint=self.beta_constraint, name="beta")
+                                        constraint=self.beta_constraint, name="beta", autocast=False)
 
     def _scale_center_config(self):
         return {"center": self.center, "scale": self.scale,
@@ -59,6 +70,10 @@ class BatchNormalization(_ScaleCenterMixin, Layer):
     moving statistics become ``moving * momentum + batch * (1 - momentum)`` (``momentum`` is
     Keras's keep rate, 0.99; torch's ``momentum=0.1`` is the complement). Inference: the moving
     statistics normalize. A frozen layer (``trainable=False``) always runs in inference mode.
+    Under a data-parallel distribution (``kerafront.distribution``), ``synchronized=False`` (the
+    default, as Keras) normalizes each replica's rows with that replica's statistics and the moving
+    statistics absorb their mean over replicas; ``synchronized=True`` uses the global batch's
+    statistics -- what one device computes on the whole batch. Without a distribution both are the same.
     Weights: ``gamma``, ``beta`` (trainable), ``moving_mean``, ``moving_variance`` (not trainable),
     each of shape ``(features,)``. Parameters: ``4 * features`` (2 trainable).
     """
@@ -71,8 +86,7 @@ class BatchNormalization(_ScaleCenterMixin, Layer):
         self.supports_masking = True
         if not isinstance(axis, int):
             raise ValueError(f"BatchNormalization: axis must be an int, got {axis!r}.")
-        if synchronized:
-            raise ValueError("BatchNormalization: synchronized=True (cross-device statistics) is not supported.")
+        self.synchronized = bool(synchronized)
         self.axis = axis
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
@@ -93,31 +107,35 @@ class BatchNormalization(_ScaleCenterMixin, Layer):
                              f"{tuple(input_shape)}.")
         self._build_scale_center((features,))
         self.moving_mean = self.add_weight((features,), initializer=self.moving_mean_initializer, trainable=False,
-                                           name="moving_mean")
+                                           name="moving_mean", autocast=False)
         self.moving_variance = self.add_weight((features,), initializer=self.moving_variance_initializer,
-                                               trainable=False, name="moving_variance")
+                                               trainable=False, name="moving_variance", autocast=False)
         self._broadcast_shape = tuple(features if i == self._axis else 1 for i in range(rank))
         self._reduction_axes = tuple(i for i in range(rank) if i != self._axis)
         self.input_spec = InputSpec(ndim=rank, axes={self._axis: features})
 
     def _broadcast(self, value):
-        if value is None or self._axis == len(self._broadcast_shape) - 1:
+        if value is None or self._axis == len(self._broadcast_shape) - 1 or \
+                len(ops.shape(value)) == len(self._broadcast_shape):
             return value
         return ops.reshape(value, self._broadcast_shape)
 
     def call(self, inputs, training=None):
+        inputs = _at_least_float32(inputs)
         if training and self.trainable:
-            mean, variance = ops.moments(inputs, axes=self._reduction_axes)
+            mean, variance, batch_mean, batch_variance = distribution_lib.batch_moments(
+                inputs, self._reduction_axes, self.synchronized)
             self.moving_mean.assign(ops.add(ops.multiply(self.moving_mean, self.momentum),
-                                            ops.multiply(mean, 1.0 - self.momentum)))
+                                            ops.multiply(batch_mean, 1.0 - self.momentum)))
             self.moving_variance.assign(ops.add(ops.multiply(self.moving_variance, self.momentum),
-                                                ops.multiply(variance, 1.0 - self.momentum)))
+                                                ops.multiply(batch_variance, 1.0 - self.momentum)))
         else:
             mean, variance = self.moving_mean.value, self.moving_variance.value
         gamma = None if self.gamma is None else self.gamma.value
         beta = None if self.beta is None else self.beta.value
-        return _normalize(inputs, self._broadcast(mean), self._broadcast(variance), self._broadcast(gamma),
-                          self._broadcast(beta), self.epsilon)
+        outputs = _normalize(inputs, self._broadcast(mean), self._broadcast(variance), self._broadcast(gamma),
+                             self._broadcast(beta), self.epsilon)
+        return _in_compute_dtype(self, outputs)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -125,6 +143,7 @@ class BatchNormalization(_ScaleCenterMixin, Layer):
     def get_config(self):
         config = super().get_config()
         config.update({"axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,
+                       "synchronized": self.synchronized,
                        "moving_mean_initializer": serialize(self.moving_mean_initializer),
                        "moving_variance_initializer": serialize(self.moving_variance_initializer),
                        **self._scale_center_config()})
@@ -175,11 +194,14 @@ class LayerNormalization(_ScaleCenterMixin, Layer):
 
     def call(self, inputs):
         axes = tuple(self._axes_resolved)
+        inputs = _at_least_float32(inputs)
         if self.rms_scaling:
             gamma = self._broadcast(self.gamma)
             outputs = ops.multiply(inputs, ops.rsqrt(ops.add(ops.var(inputs, axis=axes, keepdims=True), self.epsilon)))
-            return outputs if gamma is None else ops.multiply(outputs, gamma)
-        return ops.layer_normalization(inputs, self.gamma, self.beta, axis=axes, epsilon=self.epsilon)
+            outputs = outputs if gamma is None else ops.multiply(outputs, gamma)
+        else:
+            outputs = ops.layer_normalization(inputs, self.gamma, self.beta, axis=axes, epsilon=self.epsilon)
+        return _in_compute_dtype(self, outputs)
 
     def compute_output_shape(self, input_shape):
         self._axes(len(input_shape))
@@ -241,6 +263,7 @@ class GroupNormalization(_ScaleCenterMixin, Layer):
 
     def call(self, inputs):
         shape = tuple(ops.shape(inputs))
+        inputs = _at_least_float32(inputs)
         axis, size = self._axis, shape[self._axis] // self.groups
         grouped = ops.reshape(inputs, (-1,) + shape[1:axis] + (self.groups, size) + shape[axis + 1:])
         reduction_axes = tuple(i for i in range(1, len(shape) + 1) if i != axis)
@@ -249,7 +272,7 @@ class GroupNormalization(_ScaleCenterMixin, Layer):
         gamma = None if self.gamma is None else ops.reshape(self.gamma, broadcast)
         beta = None if self.beta is None else ops.reshape(self.beta, broadcast)
         outputs = _normalize(grouped, mean, variance, gamma, beta, self.epsilon)
-        return ops.reshape(outputs, (-1,) + shape[1:])
+        return _in_compute_dtype(self, ops.reshape(outputs, (-1,) + shape[1:]))
 
     def compute_output_shape(self, input_shape):
         self._channel_axis(input_shape)

@@ -67,16 +67,17 @@ class Metric(_lookup.Configurable):
         return self.result()
 
     def _mapping(self, metric_values):
-        if len(metric_values) != len(self._variables):
-            raise ValueError(f"{type(self).__name__} {self.name!r}: expected {len(self._variables)} state values "
+        variables = self.variables   # a container metric (CompileMetrics) holds its inner metrics' state
+        if len(metric_values) != len(variables):
+            raise ValueError(f"{type(self).__name__} {self.name!r}: expected {len(variables)} state values "
                              f"(one per entry of .variables), got {len(metric_values)}.")
-        return dict(zip(self._variables, metric_values))
+        return dict(zip(variables, metric_values))
 
     def stateless_update_state(self, metric_values, *args, **kwargs):
         """``update_state`` on explicit state values; returns the new values (ordered like ``variables``)."""
         with StatelessScope(self._mapping(metric_values)) as scope:
             self.update_state(*args, **kwargs)
-        return [scope.get(v) for v in self._variables]
+        return [scope.get(v) for v in self.variables]
 
     def stateless_result(self, metric_values):
         """``result()`` computed from explicit state values."""

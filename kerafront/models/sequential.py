@@ -129,7 +129,7 @@ class Sequential(Model):
         return super().compute_output_spec(inputs)
 
     def get_config(self):
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype,
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self._dtype_config(),
                   "layers": [serialization.serialize(layer) for layer in self._layers]}
         if self._build_shapes is not None and not (self._layers and isinstance(self._layers[0], InputLayer)):
             config["build_input_shape"] = list(self._build_shapes)

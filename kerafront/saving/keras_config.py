@@ -104,8 +104,10 @@ def translate_object(value, custom_objects=None, where="config"):
     if not isinstance(class_name, str):
         raise ValueError(f"{where}: class_name must be a string, got {_shown(class_name)}.")
     inner = value.get("config")
-    if class_name == "DTypePolicy" or class_name == "Policy":
+    if class_name in ("DTypePolicy", "FloatDTypePolicy", "Policy"):
         return _dtype_name(inner, where)
+    if class_name == "DTypePolicyMap":
+        return value   # kerafront.dtype_policies reads Keras's form as it is
     if class_name in ("__tensor__", "__numpy__"):
         raise ValueError(f"{where}: the config holds a constant tensor ({class_name}); kerafront reads constants "
                          "only as weights.")
@@ -183,9 +185,6 @@ def _dtype_name(inner, where):
     name = inner.get("name") if isinstance(inner, dict) else inner
     if not isinstance(name, str):
         raise ValueError(f"{where}: a DTypePolicy needs a name string, got {_shown(inner)}.")
-    if name.startswith("mixed_"):
-        raise ValueError(f"{where}: dtype policy {name!r} (mixed precision) is not supported by kerafront; save the "
-                         "model with a float32 policy.")
     return name
 
 

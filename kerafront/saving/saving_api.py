@@ -278,13 +278,13 @@ def _build_model(path, config, custom_objects, shapes=None):
     try:
         with initializers.skip_initialization(check):
             model = deserialize(config["model"], custom_objects)
-            if isinstance(model, Model):
+            if isinstance(model, Model) or getattr(model, "saves_standalone", False):  # FeatureSpace saves alone
                 _build_from_config(path, model, config["build_config"])
     except (KeyError, TypeError, AttributeError, IndexError) as error:
         raise ValueError(f"{path}: the model config is malformed ({type(error).__name__}: {error}).") from None
     except RecursionError:
         raise ValueError(f"{path}: the model config nests too deeply to rebuild.") from None
-    if not isinstance(model, Model):
+    if not isinstance(model, Model) and not getattr(model, "saves_standalone", False):
         raise ValueError(f"{path}: config.json does not describe a model (got {type(model).__name__}).")
     if not model.built:
         raise ValueError(f"{path}: the saved model was never built, so it has no weights to load.")

@@ -189,6 +189,7 @@ def _builtin_objects():
     global _builtins
     if _builtins is None:
         from kerafront import activations, constraints, initializers, layers, models, regularizers
+        from kerafront.utils import feature_space  # noqa: F401 -- registers FeatureSpace, Feature, Cross
         table, family = {}, {}
         for module in (layers, initializers, regularizers, constraints, models):
             for name in module.__all__:

@@ -105,7 +105,8 @@ class CompileMetrics(metrics_module.Metric):
     ``metrics=`` are computed without sample weights and ``weighted_metrics=`` with them (Keras 3's
     rule); ``result()`` is a dict: each metric under its name (prefixed by its output's name on a
     multi-output model; a weighted metric whose name is taken gets ``weighted_`` in front).
-    ``build`` resolves names such as ``"accuracy"`` from the loss and the output shapes.
+    ``build`` resolves names such as ``"accuracy"`` from the loss, else from the output and target
+    shapes (a model without a compiled loss, e.g. one overriding ``compute_loss``).
     """
 
     def __init__(self, metrics, weighted_metrics=None):
@@ -118,17 +119,19 @@ class CompileMetrics(metrics_module.Metric):
         self.output_names = None
         self.built = False
 
-    def build(self, model, num_outputs, compile_loss, y_pred_shapes):
+    def build(self, model, num_outputs, compile_loss, y_pred_shapes, y_true=None):
         names = _output_names(model, num_outputs)
         self.output_names = names
         losses = compile_loss.losses if compile_loss is not None and compile_loss.losses else [None] * num_outputs
+        y_true_shapes = _target_shapes(y_true, names)
         self.metrics, taken = [], set()
         for weighted, spec in ((False, self.spec), (True, self.weighted_spec)):
             for index, output_spec in enumerate(_metrics_per_output(spec, names, "metrics")):
                 if output_spec is None:
                     continue
                 for identifier in output_spec if isinstance(output_spec, (list, tuple)) else [output_spec]:
-                    metric = metrics_module.get(identifier, loss=losses[index], output_shape=y_pred_shapes[index])
+                    metric = metrics_module.get(identifier, loss=losses[index], output_shape=y_pred_shapes[index],
+                                                y_true_shape=y_true_shapes[index])
                     if hasattr(metric, "build_from_output_shape"):   # per-class state (F1Score, R2Score)
                         metric.build_from_output_shape(y_pred_shapes[index])
                     prefix = f"{names[index]}_" if num_outputs > 1 else ""
@@ -166,6 +169,16 @@ class CompileMetrics(metrics_module.Metric):
 
     def get_config(self):
         return {"metrics": self.spec, "weighted_metrics": self.weighted_spec}
+
+
+def _target_shapes(y_true, names):
+    """Each output's target shape (``None`` where unknown), for resolving ``"accuracy"``."""
+    try:
+        targets = flatten_outputs(y_true, names)
+    except ValueError:
+        return [None] * len(names)
+    return [None if t is None else tuple(t.shape if hasattr(t, "shape") else ops.shape(ops.convert_to_tensor(t)))
+            for t in targets]
 
 
 def flatten_outputs(data, names, what="targets"):

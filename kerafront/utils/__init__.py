@@ -30,14 +30,16 @@ from kerafront.utils.py_dataset import PyDataset, Sequence
 from kerafront.utils.sequence_utils import pad_sequences
 
 # Names defined in modules that themselves import kerafront.utils: resolved at first use.
-_LAZY = {"is_keras_tensor": "kerafront.backend", "pack_x_y_sample_weight": "kerafront.training.data",
+_LAZY = {"FeatureSpace": "kerafront.utils.feature_space",
+         "is_keras_tensor": "kerafront.backend", "pack_x_y_sample_weight": "kerafront.training.data",
          "unpack_x_y_sample_weight": "kerafront.training.data",
          **{name: "kerafront.saving" for name in (
              "CustomObjectScope", "custom_object_scope", "deserialize_keras_object", "get_custom_objects",
              "get_registered_name", "get_registered_object", "register_keras_serializable",
              "serialize_keras_object")}}
 
-__all__ = ["Progbar", "PyDataset", "Sequence", "array_to_img", "clear_session", "disable_interactive_logging",
+__all__ = ["FeatureSpace",
+           "Progbar", "PyDataset", "Sequence", "array_to_img", "clear_session", "disable_interactive_logging",
            "enable_interactive_logging", "get_file", "get_source_inputs", "image_dataset_from_directory",
            "img_to_array", "is_interactive_logging_enabled", "is_keras_tensor", "load_img", "model_to_text",
            "normalize", "pack_x_y_sample_weight", "pad_sequences", "plot_model", "save_img", "set_random_seed",

@@ -29,5 +29,7 @@ def auto_name(class_name):
 
 
 def clear_session():
-    """Reset the name counters (Keras's ``keras.backend.clear_session`` for names)."""
+    """Reset the name counters and the global dtype policy, as Keras's ``clear_session`` does."""
+    from kerafront import config
     _uids.clear()
+    config.state.dtype_policy = None

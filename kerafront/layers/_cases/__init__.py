@@ -7,7 +7,8 @@ A family module defines ``CASES``, a list of ``LayerCase`` rows; ``family_cases(
 import dataclasses
 import importlib
 
-FAMILIES = ("activations", "misc", "spatial", "image", "augmentation", "preprocessing", "more")
+FAMILIES = ("activations", "misc", "spatial", "image", "augmentation", "preprocessing", "more",
+            "augmentation_more", "conv_lstm", "audio", "augmentation_policies")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -169,7 +169,7 @@ class MultiHeadAttention(Layer):
                            kernel_initializer=self.kernel_initializer, bias_initializer=self.bias_initializer,
                            kernel_regularizer=self.kernel_regularizer, bias_regularizer=self.bias_regularizer,
                            kernel_constraint=self.kernel_constraint, bias_constraint=self.bias_constraint,
-                           activity_regularizer=self.sublayer_activity_regularizer, name=name, dtype=self.dtype)
+                           activity_regularizer=self.sublayer_activity_regularizer, name=name, dtype=self.dtype_policy)
         layer.build(input_shape)
         return layer
 

@@ -125,15 +125,28 @@ class Normalization(DataLayer):
             raise ValueError(f"Normalization: the layer was built for inputs of shape {self._build_input_shape}; "
                              f"adapt() received data of shape {tuple(shape)}.")
 
+    def _statistics(self):
+        if self.input_mean is None:
+            mean = ops.reshape(ops.cast(self.adapt_mean, self.dtype), self._broadcast_shape)
+            variance = ops.reshape(ops.cast(self.adapt_variance, self.dtype), self._broadcast_shape)
+            return mean, variance
+        return tuple(ops.convert_to_tensor(v.astype(self.dtype)) for v in self._given)
+
+    @property
+    def mean(self):
+        """The mean in use, shaped to broadcast against the inputs (Keras's attribute); None before build."""
+        return self._statistics()[0] if self.built else None
+
+    @property
+    def variance(self):
+        """The variance in use, shaped like ``mean``; None before build."""
+        return self._statistics()[1] if self.built else None
+
     def call(self, inputs):
         dtype = self.dtype if ops.dtype(inputs) != self.dtype else None
         if dtype is not None:
             inputs = ops.cast(inputs, dtype)
-        if self.input_mean is None:
-            mean = ops.reshape(ops.cast(self.adapt_mean, self.dtype), self._broadcast_shape)
-            variance = ops.reshape(ops.cast(self.adapt_variance, self.dtype), self._broadcast_shape)
-        else:
-            mean, variance = (ops.convert_to_tensor(v.astype(self.dtype)) for v in self._given)
+        mean, variance = self._statistics()
         scale = ops.maximum(ops.sqrt(variance), config.epsilon())
         if self.invert:
             return ops.add(mean, ops.multiply(inputs, scale))

@@ -98,7 +98,7 @@ class Bidirectional(Layer):
         if self.return_state:
             states = tuple(y[1:]) + tuple(y_rev[1:])
             y, y_rev = y[0], y_rev[0]
-        y, y_rev = ops.cast(y, self.dtype), ops.cast(y_rev, self.dtype)
+        y, y_rev = ops.cast(y, self.compute_dtype), ops.cast(y_rev, self.compute_dtype)
         if self.return_sequences:
             y_rev = ops.flip(y_rev, axis=1)
         output = _merge(self.merge_mode, y, y_rev)

@@ -112,7 +112,7 @@ class RecurrentCell(DropoutRNNCell, Layer):
     def get_initial_state(self, batch_size=None):
         """Zeros ``(batch_size, size)`` for each state."""
         sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else [self.state_size]
-        return [ops.zeros((batch_size, size), dtype=self.dtype) for size in sizes]
+        return [ops.zeros((batch_size, size), dtype=self.compute_dtype) for size in sizes]
 
     def cell_config(self):
         """The cell's own arguments (what ``LSTM``/``GRU``/``SimpleRNN`` also write in their configs)."""

@@ -116,7 +116,7 @@ class RNN(Layer):
         """The cell's ``get_initial_state``, else zeros ``(batch_size, size)`` per state; always a list."""
         make = getattr(self.cell, "get_initial_state", None)
         if make is None:
-            return [ops.zeros((batch_size, size), dtype=self.dtype) for size in self.state_size]
+            return [ops.zeros((batch_size, size), dtype=self.compute_dtype) for size in self.state_size]
         state = make(batch_size=batch_size)
         return list(state) if isinstance(state, (list, tuple)) else [state]
 
@@ -160,9 +160,9 @@ class RNN(Layer):
             raise ValueError(f'{type(self).__name__} layer "{self.name}" is stateful with batch size '
                              f"{self._expected_batch_size}; received inputs of shape {shape}. Feed batches of exactly "
                              "that size (drop or pad the last one).")
-        initial_state = tree.map_structure(lambda s: ops.cast(s, self.dtype), list(initial_state))
+        initial_state = tree.map_structure(lambda s: ops.cast(s, self.compute_dtype), list(initial_state))
         if training:
-            _draw_dropout_masks(self.cell, shape[0], shape[-1], self.dtype)
+            _draw_dropout_masks(self.cell, shape[0], shape[-1], self.compute_dtype)
         try:
             last_output, outputs, states = self.inner_loop(sequences, initial_state, mask, training)
         finally:
@@ -171,9 +171,9 @@ class RNN(Layer):
             for holder, value in zip(self._state_holders, tree.flatten(states)[0]):
                 holder.state.assign(ops.stop_gradient(value))
         output = outputs if self.return_sequences else last_output
-        output = ops.cast(output, self.dtype)
+        output = ops.cast(output, self.compute_dtype)
         if self.return_state:
-            return (output, *[tree.map_structure(lambda s: ops.cast(s, self.dtype), s) for s in states])
+            return (output, *[tree.map_structure(lambda s: ops.cast(s, self.compute_dtype), s) for s in states])
         return output
 
     def inner_loop(self, sequences, initial_state, mask, training=False):

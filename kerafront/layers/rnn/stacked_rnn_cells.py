@@ -55,9 +55,9 @@ class StackedRNNCells(Layer):
             if make is not None:
                 states.append(make(batch_size=batch_size))
             elif isinstance(cell.state_size, int):
-                states.append(ops.zeros((batch_size, cell.state_size), dtype=self.dtype))
+                states.append(ops.zeros((batch_size, cell.state_size), dtype=self.compute_dtype))
             else:
-                states.append([ops.zeros((batch_size, size), dtype=self.dtype) for size in cell.state_size])
+                states.append([ops.zeros((batch_size, size), dtype=self.compute_dtype) for size in cell.state_size])
         return states
 
     def build(self, input_shape):

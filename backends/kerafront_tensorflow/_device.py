@@ -86,7 +86,24 @@ def device_scope(name):
         stack.pop()
 
 
+def _split_cpu():
+    """``KERAFRONT_TF_LOGICAL_CPUS=N``: N logical CPU devices (replicas for ``MirroredStrategy`` on a CPU)."""
+    count = config.environ("KERAFRONT_TF_LOGICAL_CPUS")
+    if not count:
+        return
+    if not count.isdigit() or int(count) < 1:
+        raise ValueError(f"KERAFRONT_TF_LOGICAL_CPUS must be a positive integer, got {count!r}.")
+    try:
+        tf.config.set_logical_device_configuration(tf.config.list_physical_devices("CPU")[0],
+                                                   [tf.config.LogicalDeviceConfiguration()] * int(count))
+    except RuntimeError:
+        if len(tf.config.list_logical_devices("CPU")) != int(count):
+            raise ValueError("KERAFRONT_TF_LOGICAL_CPUS: TensorFlow's runtime started before kerafront's TensorFlow "
+                             "backend was imported; set the variable before the first TensorFlow op.") from None
+
+
 def _apply_environment():
+    _split_cpu()
     requested = config.requested_device()
     if requested is None:
         return

@@ -16,6 +16,7 @@ import shutil
 import numpy as np
 
 from kerafront.callbacks.callback import Callback
+from kerafront.distribution import distribution_lib
 
 
 class BackupAndRestore(Callback):
@@ -105,6 +106,8 @@ class BackupAndRestore(Callback):
 
     def _save(self):
         self._batches_since_save = 0
+        if not distribution_lib.is_chief():
+            return   # under a distribution, process 0 writes the backup every process restores from
         os.makedirs(self.backup_dir, exist_ok=True)
         model_variables, optimizer_variables = self._state_variables()
         arrays = {f"model_{i}": np.asarray(v.numpy()) for i, v in enumerate(model_variables)}
@@ -122,5 +125,5 @@ class BackupAndRestore(Callback):
         os.replace(temporary, self._weights_path)
 
     def on_train_end(self, logs=None):
-        if self.delete_checkpoint and os.path.isdir(self.backup_dir):
+        if self.delete_checkpoint and distribution_lib.is_chief() and os.path.isdir(self.backup_dir):
             shutil.rmtree(self.backup_dir)

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 
 from kerafront.callbacks.monitor import MonitorCallback
+from kerafront.distribution import distribution_lib
 
 
 class ModelCheckpoint(MonitorCallback):
@@ -70,13 +71,19 @@ class ModelCheckpoint(MonitorCallback):
                 return
             if np.isnan(current):
                 return
+            best = "None" if self.best is None else f"{self.best:.5f}"
             if not self._is_improvement(current, self.best):
+                if self.verbose:
+                    print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best}")
                 return
             if self.verbose:
-                print(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best} to {current}, saving to {path}")
+                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} to {current:.5f}, "
+                      f"saving model to {path}")
             self.best = current
         elif self.verbose:
-            print(f"Epoch {epoch + 1}: saving model to {path}")
+            print(f"\nEpoch {epoch + 1}: saving model to {path}")
+        if not distribution_lib.is_chief():
+            return   # under a distribution, process 0 writes; the others track `best` alike
         directory = os.path.dirname(path)
         if directory:
             os.makedirs(directory, exist_ok=True)

@@ -1,6 +1,7 @@
 """``LossScaleOptimizer``: dynamic loss scaling around another optimizer (for float16 training)."""
 
 from kerafront import ops
+from kerafront.distribution import distribution_lib
 from kerafront.optimizers.optimizer import Optimizer
 
 _BASE_DEFAULTS = {"weight_decay": None, "clipnorm": None, "global_clipnorm": None, "clipvalue": None,
@@ -15,9 +16,10 @@ class LossScaleOptimizer(Optimizer):
     ``step_counter`` grows; at ``dynamic_growth_steps`` finite steps in a row the scale doubles
     (counter back to 0). A step with an inf/NaN gradient changes no weight and no inner state: the
     scale halves and the counter resets. The choice is a ``where`` on ``all(isfinite(g))`` so it
-    traces in compiled steps. ``variables``: ``iterations``, ``learning_rate`` (unused, as Keras),
-    ``step_counter``, ``dynamic_scale``, then the inner optimizer's; ``iterations`` and
-    ``learning_rate`` read the inner optimizer's.
+    traces in compiled steps; under a distribution the flag covers every replica's gradients
+    (``Engine.all_finite``), so all replicas skip the same steps. ``variables``: ``iterations``,
+    ``learning_rate`` (unused, as Keras), ``step_counter``, ``dynamic_scale``, then the inner
+    optimizer's; ``iterations`` and ``learning_rate`` read the inner optimizer's.
     """
 
     def __init__(self, inner_optimizer, initial_scale=2.0 ** 15, dynamic_growth_steps=2000, name=None, **kwargs):
@@ -72,6 +74,9 @@ class LossScaleOptimizer(Optimizer):
         variables = self._trainable_variables if trainable_variables is None else list(trainable_variables)
         present = [g for g in grads if g is not None]
         finite = ops.all(ops.stack([ops.all(ops.isfinite(g)) for g in present])) if present else True
+        engine = distribution_lib.active_engine()
+        if engine is not None and present:   # every replica skips (or not) alike
+            finite = engine.all_finite(finite)
         scale = self.dynamic_scale.value
         changing = variables + self.inner_optimizer.variables
         before = [ops.copy(v.value) for v in changing]   # a copy: some backends assign in place

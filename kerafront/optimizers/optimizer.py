@@ -14,7 +14,8 @@
   ``add_slots`` calls list every slot of the first kind first).
   ``iterations`` is an int32 Variable (JAX without x64 has no int64).
 * ``apply(grads, trainable_variables=None)`` / ``apply_gradients([(grad, var), ...])``: builds on
-  first use, then per step: drop ``None`` gradients (warning), divide by ``loss_scale_factor``, clip
+  first use, then per step: drop ``None`` gradients (warning), under a distribution reduce them to
+  the global batch's (``kerafront.distribution``), divide by ``loss_scale_factor``, clip
   (``clipnorm`` per gradient, ``global_clipnorm`` over all, or ``clipvalue``; at most one), decoupled
   weight decay ``var -= var * weight_decay * lr`` (before the update, as Keras 3), the subclass's
   update, the moving averages (``use_ema``), each updated variable's ``constraint`` (a tensor ->
@@ -62,6 +63,7 @@ import math
 import warnings
 
 from kerafront import config, ops
+from kerafront.distribution import distribution_lib
 from kerafront.optimizers import schedules as _schedules
 from kerafront.variables import StatelessScope, Variable, _current_scope
 
@@ -267,6 +269,9 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__}.apply: unknown variables {unknown}; this optimizer was built for "
                              f"{len(self._trainable_variables)} other variables. Create a new optimizer for them.")
         grads, variables = self._filter_empty(grads, trainable_variables)
+        engine = distribution_lib.active_engine()
+        if engine is not None:   # replicas' gradients -> the global batch's (kerafront/distribution/_engine.py)
+            grads = engine.reduce_gradients(grads)
         if self.loss_scale_factor is not None:
             grads = [ops.divide(g, self.loss_scale_factor) for g in grads]
         if self.gradient_accumulation_steps:

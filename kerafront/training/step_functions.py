@@ -13,11 +13,16 @@ build the functions ``fit``, ``evaluate`` and ``predict`` call with a list of ba
 
 A subclass's own step runs eagerly on its first call (so what it builds lazily gets real variables)
 and compiled from the second; a JAX-style ``step(self, state, data)`` is adapted to a stateful one.
+
+Under a distribution (``kerafront.distribution``) the engine wraps the per-batch step, may choose
+the mode, and places every state variable before a function's first call; a function built under
+one distribution is rebuilt under another (``kerafront/distribution/_engine.py``).
 """
 
 import inspect
 
 from kerafront import config, ops, optimizers
+from kerafront.distribution import distribution_lib
 from kerafront.training.logs import materialize
 from kerafront.variables import StatelessScope
 
@@ -48,6 +53,32 @@ def _inference_scope():
     return _NullScope() if hook is None else hook()
 
 
+def _distributed(function, engine, state_of):
+    """``function`` remembering the distribution it was built under; with one, the engine places
+    every state variable before the first call and keeps them placed before each later one
+    (``kerafront/distribution/_engine.py``)."""
+    if engine is None:
+        function._distribution = None
+        return function
+    placed = []
+
+    def distributed(batches):
+        if placed:
+            engine.keep_placed(state_of())
+        else:
+            engine.place_variables(state_of())
+            placed.append(True)
+        return function(batches)
+
+    distributed._distribution = distribution_lib.distribution()
+    return distributed
+
+
+def _built_elsewhere(function):
+    """True when a step function was built under another distribution than the current one."""
+    return getattr(function, "_distribution", None) is not distribution_lib.distribution()
+
+
 class _NullScope:
     def __enter__(self):
         return self
@@ -72,17 +103,17 @@ class StepFunctions:
     def make_train_function(self, force=False):
         """``train_function(batches)``: runs ``train_step`` on each batch (one call per
         ``steps_per_execution`` batches; compiled per the backend's ``step_mode``); returns the logs."""
-        if self.train_function is None or force:
+        if self.train_function is None or force or _built_elsewhere(self.train_function):
             self.train_function = self._step_function("train_step", self._train_state)
         return self.train_function
 
     def make_test_function(self, force=False):
-        if self.test_function is None or force:
+        if self.test_function is None or force or _built_elsewhere(self.test_function):
             self.test_function = self._step_function("test_step", self._test_state, inference=True)
         return self.test_function
 
     def make_predict_function(self, force=False):
-        if self.predict_function is None or force:
+        if self.predict_function is None or force or _built_elsewhere(self.predict_function):
             self.predict_function = self._step_function("predict_step", self._predict_state, inference=True)
         return self.predict_function
 
@@ -119,10 +150,13 @@ class StepFunctions:
 
     def _step_function(self, name, state_of, inference=False):
         """The function ``fit``/``evaluate``/``predict`` call with a list of batches."""
+        engine = distribution_lib.active_engine()
         step = getattr(self, name)
         if overrides(self, name) and _stateless_style(step):
             step = self._stateless_adapter(name, step)
-        mode = "eager" if self._runs_eagerly() else _step_mode()
+        if engine is not None:
+            step = engine.wrap_step(step, self._all_metric_variables)
+        mode = "eager" if self._runs_eagerly() else (engine is not None and engine.step_mode) or _step_mode()
         self._host_batches = mode != "eager" and bool(
             getattr(config.backend_module(), "compiled_functions_take_numpy", False))
         predicting = name == "predict_step"
@@ -137,7 +171,7 @@ class StepFunctions:
                 with scope():
                     outputs = [step(data) for data in batches]
                 return outputs if predicting else outputs[-1]
-            return eager
+            return _distributed(eager, engine, state_of)
         if mode == "stateful":
             compiled = ops.compile(run_steps)
         else:
@@ -153,7 +187,7 @@ class StepFunctions:
             with scope():
                 return compiled(batches)
 
-        return function
+        return _distributed(function, engine, state_of)
 
     def _pure_function(self, run_steps, state_of, name, discard_updates):
         """``run_steps`` compiled as a pure function of every state variable's value."""
@@ -212,6 +246,7 @@ class StepFunctions:
                     variable.assign(value)
             return result
 
+        adapted.__name__ = name   # an engine tells the steps apart by name (kerafront/distribution/_engine.py)
         return adapted
 
     def _runs_eagerly(self):

@@ -4,7 +4,9 @@ the ``*_on_batch`` methods, and the steps a subclass may override.
 The data path of one ``fit`` step, top to bottom:
 
 1. ``fit`` cuts the data into batches (``kerafront.training.data``) and hands
-   ``steps_per_execution`` of them at a time to ``train_function``.
+   ``steps_per_execution`` of them at a time to ``train_function``; under a distribution each
+   global batch first goes to the engine, which gives this process its part
+   (``kerafront.distribution``).
 2. ``train_function`` (``make_train_function``, ``kerafront/training/step_functions.py``) converts
    each batch to tensors, packs it as Keras does (``x``, ``(x, y)`` or ``(x, y, sample_weight)``)
    and runs ``train_step(data)`` on it -- the built-in one or a subclass's -- eagerly, as a pure
@@ -27,6 +29,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from kerafront import _masking, callbacks as callbacks_module, config, metrics as metrics_module, ops, optimizers, tree
+from kerafront.distribution import distribution_lib
 from kerafront.training import arguments, data as data_module
 from kerafront.losses.functions import targets_checked_on_host
 from kerafront.training.compile_utils import CompileLoss, CompileMetrics, flatten_outputs
@@ -61,17 +64,21 @@ class Trainer(StepFunctions):
     _host_batches = False
 
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
-                run_eagerly=False, steps_per_execution=1, jit_compile="auto"):
+                run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
         """Configure training (Keras's arguments and defaults). ``jit_compile="auto"`` compiles steps
         with the backend (jax.jit, tf.function; NumPy and torch run eagerly); ``False`` or
         ``run_eagerly=True`` never compiles. ``steps_per_execution`` steps run per call of the
-        compiled function."""
+        compiled function. With ``auto_scale_loss`` and the model's dtype policy ``"mixed_float16"``,
+        the optimizer is wrapped in a ``LossScaleOptimizer`` (as Keras does)."""
         if jit_compile not in ("auto", True, False):
             raise ValueError(f"compile: jit_compile must be 'auto', True or False, got {jit_compile!r}.")
         if isinstance(steps_per_execution, bool) or not isinstance(steps_per_execution, (int, np.integer)) \
                 or steps_per_execution < 1:
             raise ValueError(f"compile: steps_per_execution must be an integer >= 1, got {steps_per_execution!r}.")
         self.optimizer = optimizers.get(optimizer)
+        if auto_scale_loss and self.dtype_policy.name == "mixed_float16" and self.optimizer is not None \
+                and not isinstance(self.optimizer, optimizers.LossScaleOptimizer):
+            self.optimizer = optimizers.LossScaleOptimizer(self.optimizer, name="loss_scale_optimizer")
         self._compile_loss = CompileLoss(loss, loss_weights) if loss is not None else None
         self._compile_metrics = CompileMetrics(metrics, weighted_metrics)
         self._compile_config = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
@@ -239,7 +246,7 @@ class Trainer(StepFunctions):
         self._output_shapes = shapes
         if self._compile_loss is not None:
             self._compile_loss.build(self, len(names))
-        self._compile_metrics.build(self, len(names), self._compile_loss, shapes)
+        self._compile_metrics.build(self, len(names), self._compile_loss, shapes, y)
         if self.optimizer is not None and not self.optimizer.built:
             self.optimizer.build(self.trainable_variables)
         self._built_for_training = True
@@ -252,7 +259,11 @@ class Trainer(StepFunctions):
 
     def _batch_data(self, x, y, sample_weight):
         """One batch as ``train_step`` gets it: tensors (host arrays where compiled functions take
-        them), packed as Keras packs them."""
+        them), packed as Keras packs them; under a distribution, what the engine hands this process
+        of the global batch."""
+        engine = distribution_lib.active_engine()
+        if engine is not None:
+            x, y, sample_weight = engine.distribute_batch(x, y, sample_weight)
         convert = data_module.to_host_tree if self._host_batches else data_module.to_tensor_tree
         parts = [None if part is None else convert(part) for part in (x, y, sample_weight)]
         return pack_x_y_sample_weight(*parts)
@@ -353,7 +364,7 @@ class Trainer(StepFunctions):
             train_data.steps = min(train_data.steps, int(steps_per_epoch))
         if config.max_epochs() is not None:
             epochs = min(epochs, config.max_epochs())
-        verbose = 1 if verbose == "auto" else verbose
+        verbose = (1 if verbose == "auto" else verbose) if distribution_lib.is_chief() else 0
         history = callbacks_module.History()
         callback_objects = list(callbacks or [])
         if verbose:
@@ -387,7 +398,9 @@ class Trainer(StepFunctions):
                 raise ValueError("fit: the training data produced no batches.")
             epoch_logs = self._get_metrics_result_or_logs(logs, "train_step")
             if val_data is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_data(val_data, callback_list=None)
+                callback_list.call("on_test_begin", {})     # Keras's fit validates through evaluate's hooks
+                val_logs = self._evaluate_data(val_data, callback_list)
+                callback_list.call("on_test_end", val_logs)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callback_list.call("on_epoch_end", epoch, epoch_logs)
             if self.stop_training:
@@ -432,7 +445,7 @@ class Trainer(StepFunctions):
         callback_list.call("on_test_begin", {})
         logs = self._evaluate_data(eval_data, callback_list)
         callback_list.call("on_test_end", logs)
-        if verbose:
+        if verbose and distribution_lib.is_chief():
             print(callbacks_module.progbar.format_logs(logs))
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
@@ -464,7 +477,10 @@ class Trainer(StepFunctions):
             callback_list.call("on_predict_batch_begin", start, {})
             function = self.make_predict_function()
             results = function([self._batch_data(bx, None, None) for bx, _, _ in group])
+            engine = distribution_lib.active_engine()
             for result in results:
+                if engine is not None:
+                    result = engine.gather_outputs(result)
                 outputs.append(tree.map_structure(lambda t: ops.convert_to_numpy(plain_value(t)), result))
             callback_list.call("on_predict_batch_end", start + len(group) - 1, {"outputs": outputs[-1]})
         callback_list.call("on_predict_end", {})

@@ -61,8 +61,9 @@ def test_max_epochs_and_max_steps_per_epoch_cap_fit_evaluate_and_predict():
         model = _model()
         history = model.fit(x, y, batch_size=2, epochs=5, validation_split=0.2, verbose=0, callbacks=[counter])
         assert len(history.history["loss"]) == 2 and counter.train == 2 * 3
+        assert counter.test == 2   # fit's validation (1 batch an epoch) calls the test hooks, as in Keras
         model.evaluate(x, y, batch_size=2, verbose=0, callbacks=[counter])
-        assert counter.test == 3
+        assert counter.test == 2 + 3
         assert model.predict(x, batch_size=2, verbose=0).shape == (6, 1)
     finally:
         config.set_max_epochs(None)

@@ -55,6 +55,30 @@ class DropoutRNNCell:
                 self.get_recurrent_dropout_mask(h_tm1) if use_recurrent else None)
 
 
+def set_cell_arguments(cell, activation, recurrent_activation, use_bias, kernel_initializer, recurrent_initializer,
+                       bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer,
+                       kernel_constraint, recurrent_constraint, bias_constraint, dropout, recurrent_dropout, seed):
+    """The arguments every gated cell keeps (Keras's names), resolved; dropout rates clipped to [0, 1] as
+    Keras clips them, and the cell's seed generator."""
+    cell.activation = activations.get(activation)
+    cell.recurrent_activation = activations.get(recurrent_activation)
+    cell.use_bias = bool(use_bias)
+    cell.kernel_initializer = initializers.get(kernel_initializer)
+    cell.recurrent_initializer = initializers.get(recurrent_initializer)
+    cell.bias_initializer = initializers.get(bias_initializer)
+    cell.kernel_regularizer = regularizers.get(kernel_regularizer)
+    cell.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+    cell.bias_regularizer = regularizers.get(bias_regularizer)
+    cell.kernel_constraint = constraints.get(kernel_constraint)
+    cell.recurrent_constraint = constraints.get(recurrent_constraint)
+    cell.bias_constraint = constraints.get(bias_constraint)
+    cell.dropout = min(1.0, max(0.0, float(dropout)))
+    cell.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
+    cell.seed = seed
+    cell.seed_generator = kf_random.SeedGenerator(seed, name="seed_generator")
+    cell.seed_generator.state.path = f"{cell.name}/seed_generator_state"
+
+
 class RecurrentCell(DropoutRNNCell, Layer):
     """Base of SimpleRNNCell, LSTMCell and GRUCell: Keras's arguments for ``kernel`` (inputs),
     ``recurrent_kernel`` (state) and ``bias``, with Keras's defaults (glorot-uniform kernel,
@@ -70,23 +94,10 @@ class RecurrentCell(DropoutRNNCell, Layer):
             raise ValueError(f"{name}: units must be a positive integer, got {units!r}.")
         super().__init__(**kwargs)
         self.units = units
-        self.activation = activations.get(activation)
-        self.recurrent_activation = activations.get(recurrent_activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = min(1.0, max(0.0, float(dropout)))  # Keras clips the rates to [0, 1]
-        self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
-        self.seed = seed
-        self.seed_generator = kf_random.SeedGenerator(seed, name="seed_generator")
-        self.seed_generator.state.path = f"{self.name}/seed_generator_state"
+        set_cell_arguments(self, activation, recurrent_activation, use_bias, kernel_initializer,
+                           recurrent_initializer, bias_initializer, kernel_regularizer, recurrent_regularizer,
+                           bias_regularizer, kernel_constraint, recurrent_constraint, bias_constraint, dropout,
+                           recurrent_dropout, seed)
         self.output_size = units
 
     def _build_weights(self, input_shape, gates, bias_shape, bias_initializer=None):

@@ -19,12 +19,11 @@ Dropout: one mask per sequence and per gate (four), elementwise over a step's in
 or over ``h`` (``recurrent_dropout``), as Keras.
 """
 
-from kerafront import activations, constraints, initializers, ops, regularizers
-from kerafront import random as kf_random
+from kerafront import activations, ops
 from kerafront.layers import _utils
 from kerafront.layers.input_spec import InputSpec
 from kerafront.layers.layer import Layer
-from kerafront.layers.rnn.cell_base import DropoutRNNCell
+from kerafront.layers.rnn.cell_base import DropoutRNNCell, set_cell_arguments
 from kerafront.layers.rnn.rnn import RNN, forward_to_cell
 from kerafront.ops.rnn import rnn
 from kerafront.saving.serialization import serialize
@@ -66,24 +65,11 @@ class ConvLSTMCell(DropoutRNNCell, Layer):
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(f"{name}: strides > 1 cannot be combined with dilation_rate > 1, received strides="
                              f"{self.strides} and dilation_rate={self.dilation_rate}.")
-        self.activation = activations.get(activation)
-        self.recurrent_activation = activations.get(recurrent_activation)
-        self.use_bias = bool(use_bias)
+        set_cell_arguments(self, activation, recurrent_activation, use_bias, kernel_initializer,
+                           recurrent_initializer, bias_initializer, kernel_regularizer, recurrent_regularizer,
+                           bias_regularizer, kernel_constraint, recurrent_constraint, bias_constraint, dropout,
+                           recurrent_dropout, seed)
         self.unit_forget_bias = bool(unit_forget_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = min(1.0, max(0.0, float(dropout)))  # Keras clips the rates to [0, 1]
-        self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
-        self.seed = seed
-        self.seed_generator = kf_random.SeedGenerator(seed, name="seed_generator")
-        self.seed_generator.state.path = f"{self.name}/seed_generator_state"
         self.state_size = [filters, filters]
         self.output_size = filters
         self.input_spec = InputSpec(ndim=rank + 2)

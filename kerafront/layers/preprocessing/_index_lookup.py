@@ -45,6 +45,16 @@ def id_dtype():
     return _ID_DTYPE[backend]
 
 
+def encode_host_ids(ids, output_mode, depth, dtype):
+    """Integer ``ids`` computed on the host (NumPy) encoded by ``output_mode`` (``encode_categorical``);
+    ``"int"`` gives them in ``dtype``, an int64 ``dtype`` as ``id_dtype()`` (int32 where the backend holds no
+    int64, as the lookups' ids)."""
+    if output_mode != "int":
+        return _encoding.encode_categorical(ops.convert_to_tensor(ids.astype("int32")), output_mode, depth, dtype)
+    dtype = id_dtype() if dtype == "int64" else dtype
+    return _encoding.encode_categorical(ops.convert_to_tensor(ids.astype(dtype)), output_mode, depth, dtype)
+
+
 class IndexLookup(_encoding.HostDataLayer):
     """Base of the lookup layers (see the module docstring); subclasses set ``_STRINGS``."""
 

@@ -3,9 +3,9 @@
 
 import numpy as np
 
-from kerafront import config, ops
+from kerafront import config
 from kerafront.layers.preprocessing import _encoding
-from kerafront.layers.preprocessing._index_lookup import id_dtype
+from kerafront.layers.preprocessing._index_lookup import encode_host_ids
 from kerafront.layers.preprocessing._string_hash import fingerprint64
 
 _MASK64 = (1 << 64) - 1
@@ -75,10 +75,7 @@ class HashedCrossing(_encoding.HostDataLayer):
             for feature in features:
                 hashed = _fingerprint_cat64(hashed, _feature_hash(feature[index]))
             bins[index] = hashed % self.num_bins
-        int_dtype = id_dtype() if self.dtype == "int64" else self.dtype  # int32 where the backend holds no int64
-        bins = bins.astype("int32" if self.output_mode != "int" else int_dtype)
-        return _encoding.encode_categorical(ops.convert_to_tensor(bins), self.output_mode, self.num_bins,
-                                            int_dtype if self.output_mode == "int" else self.dtype)
+        return encode_host_ids(bins, self.output_mode, self.num_bins, self.dtype)
 
     def compute_output_shape(self, input_shape):
         if not isinstance(input_shape, (list, tuple)) or len(input_shape) < 2 or not all(

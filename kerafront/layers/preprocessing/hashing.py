@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from kerafront import config, ops
+from kerafront import config
 from kerafront.dtypes import standardize_dtype
 from kerafront.layers.preprocessing import _encoding
-from kerafront.layers.preprocessing._index_lookup import id_dtype
+from kerafront.layers.preprocessing._index_lookup import encode_host_ids
 from kerafront.layers.preprocessing._string_hash import hash_buckets
 from kerafront.layers.preprocessing.discretization import _encoded_shape
 
@@ -68,11 +68,7 @@ class Hashing(_encoding.HostDataLayer):
             buckets = np.where(mask, 0, buckets + 1)
         if self.output_mode == "one_hot" and buckets.ndim and buckets.shape[-1] == 1:
             buckets = buckets[..., 0]
-        # int64 ids become int32 where the backend holds no int64 (JAX without x64 mode), as the lookups' ids do
-        int_dtype = id_dtype() if self.dtype == "int64" else self.dtype
-        indices = ops.convert_to_tensor(buckets.astype("int32" if self.output_mode != "int" else int_dtype))
-        return _encoding.encode_categorical(indices, self.output_mode, self.num_bins,
-                                            int_dtype if self.output_mode == "int" else self.dtype)
+        return encode_host_ids(buckets, self.output_mode, self.num_bins, self.dtype)
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
